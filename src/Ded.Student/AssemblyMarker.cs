@@ -1,0 +1,1 @@
+namespace Ded.Student; internal static class AssemblyMarker {}

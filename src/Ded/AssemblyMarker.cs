@@ -1,0 +1,1 @@
+namespace Ded; internal static class AssemblyMarker {}
