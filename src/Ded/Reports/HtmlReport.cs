@@ -155,7 +155,7 @@ internal static class HtmlReport
             return;
         }
         html.Append("<div class=\"cols\">");
-        AppendChart(html, ReportCharts.InVersusOut(m.Conditions, m.BaseStudent, 620, 460));
+        AppendChart(html, ReportCharts.InVersusOut(m.Conditions, m.BaseStudent, 820, 460));
         var rows = m.Conditions.Select(c => new[]
         {
             c.Name, Score(c.InDomain), Score(c.OutOfDomain),
@@ -175,8 +175,8 @@ internal static class HtmlReport
         if (m.Conditions.Any(c => c.Samples > 0))
             AppendChart(html, ReportCharts.RunScaling(m.Conditions, m.BaseStudent, 600, 380));
         AppendChart(html, ReportCharts.PaperScaling(600, 380));
-        html.Append("</div><p class=\"note\">Right: ").Append(HtmlEncode(PaperReference.Caption))
-            .Append(". They show the paper's shape (fewer, diverse, correct samples beat more), not a target for this run.</p></section>\n");
+        html.Append("</div><p class=\"note\">The paper's points show its shape (fewer, diverse, correct samples beat more), ")
+            .Append("not a target for this run.</p></section>\n");
     }
 
     private static void AppendHistograms(StringBuilder html, IReadOnlyList<Histogram> histograms)
@@ -187,7 +187,7 @@ internal static class HtmlReport
             html.Append("<p class=\"none\">No histograms in this run.</p>");
         html.Append("<div class=\"cols\">");
         foreach (var group in groups)
-            AppendChart(html, ReportCharts.Histogram(group.Key, group.ToList(), 600, 340));
+            AppendChart(html, ReportCharts.Histogram(group.Key, group.ToList(), 620, 400));
         html.Append("</div></section>\n");
     }
 
@@ -249,7 +249,9 @@ internal static class HtmlReport
 
     private static void AppendChart(StringBuilder html, Chart chart) =>
         html.Append($"<figure><img src=\"data:image/svg+xml;base64,{Convert.ToBase64String(Encoding.UTF8.GetBytes(chart.Svg))}\" ")
-            .Append($"width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{HtmlEncode(chart.Alt)}\"></figure>");
+            .Append($"width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{HtmlEncode(chart.Alt)}\">")
+            .Append(chart.Caption is null ? "" : $"<figcaption style=\"max-width:{chart.Width}px\">{HtmlEncode(chart.Caption)}</figcaption>")
+            .Append("</figure>");
 
     private static void Table(StringBuilder html, IReadOnlyList<string> head, IEnumerable<string[]> rows, Func<int, string?>? rowClass = null, string? cssClass = null)
     {
@@ -292,9 +294,9 @@ internal static class HtmlReport
         .headline p{font-size:16px;font-weight:600;margin:4px 0;padding:6px 10px;border-left:5px solid #9fb3c8;background:#f0f4f8}
         .headline p.good{border-color:#2e7d32;background:#e8f5e9}.headline p.bad{border-color:#c62828;background:#ffebee}
         .glance,.cols{display:flex;flex-wrap:wrap;gap:16px;align-items:flex-start}
-        figure{margin:6px 0;background:#fff}figure img{display:block;max-width:100%;height:auto}
+        figure{margin:6px 0;background:#fff}figcaption{color:#52606d;font-size:12px;padding:2px 8px}figure img{display:block;max-width:100%;height:auto}
         nav{position:sticky;top:0;background:#243b53;padding:6px 24px;z-index:1}nav a{color:#fff;margin-right:16px;text-decoration:none;font-size:13px}
-        section{background:#fff;margin:14px 24px;padding:14px 18px;border:1px solid #d9e2ec;border-radius:6px}
+        section{scroll-margin-top:40px;background:#fff;margin:14px 24px;padding:14px 18px;border:1px solid #d9e2ec;border-radius:6px}
         table{border-collapse:collapse;font-size:13px;margin:4px 0}th,td{border-bottom:1px solid #e4e7eb;padding:3px 8px;text-align:left;vertical-align:top}
         thead th{background:#f0f4f8}tr.win td,tr.ded td{background:#e3f2fd;font-weight:600}
         .funnel th{font-weight:normal;white-space:nowrap}.funnel td.bar{width:320px}.funnel .num{text-align:right;font-variant-numeric:tabular-nums}

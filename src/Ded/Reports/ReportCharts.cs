@@ -5,7 +5,7 @@ using ScottPlot.TickGenerators;
 namespace Ded.Reports;
 
 /// <summary>A chart rendered to SVG, with the alt text that says what it shows.</summary>
-internal sealed record Chart(string Alt, string Svg, int Width, int Height);
+internal sealed record Chart(string Alt, string Svg, int Width, int Height, string? Caption = null);
 
 /// <summary>
 /// The report's charts, drawn with ScottPlot and exported as SVG (crisp at any zoom, a few kB each).
@@ -37,7 +37,6 @@ internal static class ReportCharts
         var span = plot.Add.HorizontalSpan(ded.InDomain.Low, ded.InDomain.High);
         span.FillColor = DedColor.WithAlpha(0.10);
         span.LineColor = Colors.Transparent;
-        span.LegendText = "DED's interval";
 
         AddBars(plot, [new Bar { Position = Row(0), Value = ded.InDomain.Mean, Size = 0.65 }], DedColor, "DED", horizontal: true);
         AddBars(plot, conditions.Skip(1).Select((c, i) => new Bar { Position = Row(i + 1), Value = c.InDomain.Mean, Size = 0.65 }).ToArray(),
@@ -48,17 +47,17 @@ internal static class ReportCharts
             AddLabel(plot, ReportHeadline.Format(scores[i]), scores[i].High, Row(i), Alignment.MiddleLeft, 11);
 
         if (baseStudent is not null)
-        {
-            var line = plot.Add.VerticalLine(baseStudent.InDomain.Mean, 1.5f, BaseColor, LinePattern.Dashed);
-            line.LegendText = $"base student {F(baseStudent.InDomain.Mean)}";
-        }
+            plot.Add.VerticalLine(baseStudent.InDomain.Mean, 1.5f, BaseColor, LinePattern.Dashed);
         plot.Axes.Left.TickGenerator = new NumericManual(
             Enumerable.Range(0, n).Select(Row).ToArray(), conditions.Select(c => c.Name).ToArray());
         // Room on the right for the interval labels.
         plot.Axes.SetLimitsX(0, Math.Min(1.0, scores.Max(s => s.High)) * 1.45);
         plot.Axes.SetLimitsY(-0.6, n - 0.4);
-        plot.ShowLegend(Edge.Bottom);
-        return Render(plot, "DED against its controls: in-domain score per condition with 95% intervals", width, height);
+        // A legend box would cover the interval labels; the caption under the chart says what colours, shading and dashes mean.
+        plot.HideLegend();
+        var caption = "Blue: DED; grey: controls; whiskers: 95% interval. Shaded band: DED's interval — a control whose whisker"
+            + " reaches into it is not separated from DED." + (baseStudent is null ? "" : $" Dashed: base student {F(baseStudent.InDomain.Mean)}.");
+        return Render(plot, "DED against its controls: in-domain score per condition with 95% intervals", width, height, caption);
     }
 
     /// <summary>Student score per teacher (bars, winner green) next to the teacher's own accuracy (diamonds).</summary>
@@ -82,8 +81,9 @@ internal static class ReportCharts
         own.MarkerSize = 11;
         own.LegendText = "teacher's own accuracy";
         plot.Axes.Bottom.TickGenerator = new NumericManual(positions.ToArray(), teachers.Select(t => t.Teacher).ToArray());
-        plot.Axes.SetLimits(-0.6, teachers.Count - 0.4, 0, 1.05);
-        plot.ShowLegend(Edge.Bottom);
+        plot.Axes.SetLimits(-0.6, teachers.Count - 0.4, 0, 1.22); // headroom above 1.0 for the legend
+        plot.Axes.Left.TickGenerator = new NumericManual([0, 0.2, 0.4, 0.6, 0.8, 1.0], ["0", "0.2", "0.4", "0.6", "0.8", "1.0"]);
+        plot.ShowLegend(Alignment.UpperCenter, Orientation.Horizontal);
         return Render(plot, "Teacher smoke test: student score per teacher with 95% intervals and each teacher's own accuracy", width, height);
     }
 
@@ -105,14 +105,14 @@ internal static class ReportCharts
         }
         if (baseStudent is not null)
         {
-            plot.Add.VerticalLine(baseStudent.InDomain.Mean, 1.5f, DedColor, LinePattern.Dashed).LegendText = $"base student, in-domain {F(baseStudent.InDomain.Mean)}";
-            plot.Add.VerticalLine(baseStudent.OutOfDomain.Mean, 1.5f, OutColor, LinePattern.Dashed).LegendText = $"base student, out-of-domain {F(baseStudent.OutOfDomain.Mean)}";
+            plot.Add.VerticalLine(baseStudent.InDomain.Mean, 2.5f, DedColor, LinePattern.Dashed).LegendText = $"base student, in-domain {F(baseStudent.InDomain.Mean)}";
+            plot.Add.VerticalLine(baseStudent.OutOfDomain.Mean, 2.5f, OutColor, LinePattern.Dashed).LegendText = $"base student, out-of-domain {F(baseStudent.OutOfDomain.Mean)}";
         }
         plot.Axes.Left.TickGenerator = new NumericManual(Enumerable.Range(0, n).Select(Row).ToArray(), conditions.Select(c => c.Name).ToArray());
         var top = conditions.Max(c => Math.Max(c.InDomain.High, c.OutOfDomain.High));
         plot.Axes.SetLimitsX(0, Math.Min(1.0, top) * 1.2);
         plot.Axes.SetLimitsY(-0.6, n - 0.4);
-        plot.ShowLegend(Edge.Bottom);
+        plot.ShowLegend(Edge.Right);
         return Render(plot, "In-domain and out-of-domain score per condition with 95% intervals; the base student's scores dashed", width, height);
     }
 
@@ -121,7 +121,9 @@ internal static class ReportCharts
     {
         using var plot = NewPlot("This run: score vs corpus size", "training samples (log scale)", "in-domain accuracy, avg@k");
         var sized = conditions.Where(c => c.Samples > 0).ToList();
-        var xs = sized.Select(c => Math.Log10(c.Samples)).ToList();
+        // Dodge conditions of equal size sideways (0.015 decades apart) so their whiskers do not hide each other.
+        var xs = sized.Select((c, i) => Math.Log10(c.Samples) + 0.015 * (sized.Take(i).Count(o => o.Samples == c.Samples)
+            - (sized.Count(o => o.Samples == c.Samples) - 1) / 2.0)).ToList();
         AddWhiskers(plot, sized.Select(c => c.InDomain).ToList(), xs, horizontal: false);
         // Several controls share DED's size, so points are told apart by colour and legend, not by labels that would collide.
         for (var i = 0; i < sized.Count; i++)
@@ -157,7 +159,7 @@ internal static class ReportCharts
         plot.ShowLegend(Edge.Right);
         SetLogX(plot, points.Select(p => (double)p.Samples));
         plot.Axes.SetLimitsY(60, 86);
-        return Render(plot, PaperReference.Caption, width, height);
+        return Render(plot, PaperReference.Caption, width, height, PaperReference.Caption + ".");
     }
 
     /// <summary>Overlaid histograms of one quantity (each series as a share of its own count, so sizes compare).</summary>
@@ -184,11 +186,11 @@ internal static class ReportCharts
                 LineColor = color,
                 LineWidth = 1,
             }).ToArray();
-            plot.Add.Bars(bars).LegendText = $"{series[i].Series} (n={series[i].Values.Count}, median {F(Median(series[i].Values))})";
+            plot.Add.Bars(bars).LegendText = $"{series[i].Series} (n={series[i].Values.Count}, median {Median(series[i].Values).ToString("0.##", CultureInfo.InvariantCulture)})";
         }
         plot.Axes.AutoScale();
         plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         return Render(plot, $"Histogram of {title} ({unit}) by {string.Join(", ", series.Select(s => s.Series))}", width, height);
     }
 
@@ -258,8 +260,8 @@ internal static class ReportCharts
         plot.Axes.SetLimitsX(lo, hi);
     }
 
-    private static Chart Render(Plot plot, string alt, int width, int height) =>
-        new(alt, plot.GetSvgXml(width, height), width, height);
+    private static Chart Render(Plot plot, string alt, int width, int height, string? caption = null) =>
+        new(alt, plot.GetSvgXml(width, height), width, height, caption);
 
     private static string F(double value) => value.ToString("0.00", CultureInfo.InvariantCulture);
 }

@@ -114,6 +114,22 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         return Convert.FromBase64String(result["data"]!.GetValue<string>());
     }
 
+    /// <summary>A PNG of the first element matching a CSS selector (page coordinates, so it need not be in view).</summary>
+    public async Task<byte[]> ScreenshotAsync(string selector, CancellationToken ct)
+    {
+        var rect = await EvaluateAsync(
+            $"(() => {{ const r = document.querySelector({JsonSerializer.Serialize(selector)}).getBoundingClientRect(); " +
+            "return {x: r.x + window.scrollX, y: r.y + window.scrollY, w: r.width, h: r.height}; })()", ct)
+            ?? throw new InvalidOperationException($"no element matches {selector}");
+        var result = await SendAsync("Page.captureScreenshot", new JsonObject
+        {
+            ["format"] = "png", ["captureBeyondViewport"] = true,
+            ["clip"] = new JsonObject { ["x"] = rect["x"]!.GetValue<double>(), ["y"] = rect["y"]!.GetValue<double>(),
+                ["width"] = rect["w"]!.GetValue<double>(), ["height"] = rect["h"]!.GetValue<double>(), ["scale"] = 1 },
+        }, ct);
+        return Convert.FromBase64String(result["data"]!.GetValue<string>());
+    }
+
     private async Task<string> ReadDevToolsUrlAsync(CancellationToken ct)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
