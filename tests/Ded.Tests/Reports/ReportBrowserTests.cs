@@ -1,4 +1,5 @@
 using Xunit;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Ded.Reports;
 using Ded.Tests.Support;
@@ -58,9 +59,11 @@ public sealed class ReportBrowserTests(ITestOutputHelper output)
     {
         if (Environment.GetEnvironmentVariable("DED_REPORT_RUN") is { Length: > 0 } run)
             return (run, ReportStage.LoadMetrics(run));
-        // A stable folder (not a temp one) so the screenshot can be looked at after the test.
+        // A stable folder (not a temp one) so the screenshot can be looked at after the test; it holds metrics.json
+        // like a real run folder, so `ded report` works on it too.
         var dir = Path.Combine(AppContext.BaseDirectory, "report-fixture-run");
         Directory.CreateDirectory(dir);
-        return (dir, ReportFixtures.DedWins());
+        File.WriteAllText(Path.Combine(dir, ReportStage.MetricsFile), JsonSerializer.Serialize(ReportFixtures.DedWins(), RunMetrics.Json));
+        return (dir, ReportStage.LoadMetrics(dir));
     }
 }

@@ -6,12 +6,16 @@ using Xunit;
 
 namespace Ded.Tests.Reports;
 
-public sealed class ReportCommandTests
+public sealed class ReportCommandTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("ded-report-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     [Fact]
     public async Task Report_command_writes_both_files_and_prints_their_paths()
     {
-        var dir = Directory.CreateTempSubdirectory("ded-report-cli-").FullName;
+        var dir = _dir;
         await File.WriteAllTextAsync(Path.Combine(dir, "metrics.json"), JsonSerializer.Serialize(ReportFixtures.DedWins(), RunMetrics.Json));
         var (rc, output, error) = await InvokeAsync("report", dir);
         Assert.Equal(0, rc);
@@ -23,7 +27,7 @@ public sealed class ReportCommandTests
     [Fact]
     public async Task Report_command_on_a_folder_without_metrics_says_which_file_is_missing()
     {
-        var dir = Directory.CreateTempSubdirectory("ded-report-cli-").FullName;
+        var dir = _dir;
         var (rc, output, error) = await InvokeAsync("report", dir);
         Assert.Equal(2, rc);
         Assert.Equal("", output);

@@ -7,8 +7,12 @@ using Ded.Reports;
 
 namespace Ded.Tests.Reports;
 
-public sealed class ReportStageTests
+public sealed class ReportStageTests : IDisposable
 {
+    private readonly string _dir = Directory.CreateTempSubdirectory("ded-report-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
     // The two fixtures and the sentences their first screen must lead with.
     public static TheoryData<string, string, DedVerdict> Headlines => new()
     {
@@ -138,7 +142,7 @@ public sealed class ReportStageTests
     [Fact]
     public async Task Metrics_round_trip_through_metrics_json()
     {
-        var dir = Directory.CreateTempSubdirectory("ded-report-").FullName;
+        var dir = _dir;
         var json = JsonSerializer.Serialize(ReportFixtures.DedWins(), RunMetrics.Json);
         await File.WriteAllTextAsync(Path.Combine(dir, "metrics.json"), json);
         Assert.Equal(json, JsonSerializer.Serialize(ReportStage.LoadMetrics(dir), RunMetrics.Json));
@@ -147,7 +151,7 @@ public sealed class ReportStageTests
     [Fact]
     public void Missing_metrics_names_the_file()
     {
-        var dir = Directory.CreateTempSubdirectory("ded-report-").FullName;
+        var dir = _dir;
         var e = Assert.Throws<FileNotFoundException>(() => ReportStage.LoadMetrics(dir));
         Assert.StartsWith(Path.Combine(dir, "metrics.json") + ": not found.", e.Message);
     }
@@ -155,17 +159,13 @@ public sealed class ReportStageTests
     [Fact]
     public void Invalid_metrics_name_the_file_and_line()
     {
-        var dir = Directory.CreateTempSubdirectory("ded-report-").FullName;
+        var dir = _dir;
         File.WriteAllText(Path.Combine(dir, "metrics.json"), "{\n  \"run\": {\n    \"name\": 3\n  }\n}");
         var e = Assert.Throws<InvalidDataException>(() => ReportStage.LoadMetrics(dir));
         Assert.StartsWith(Path.Combine(dir, "metrics.json") + ":3: not a valid metrics file ($.run.name)", e.Message);
     }
 
-    internal static async Task<ReportFiles> WriteAsync(RunMetrics metrics)
-    {
-        var dir = Directory.CreateTempSubdirectory("ded-report-").FullName;
-        return await ReportStage.WriteAsync(dir, metrics, CancellationToken.None);
-    }
+    private Task<ReportFiles> WriteAsync(RunMetrics metrics) => ReportStage.WriteAsync(_dir, metrics, CancellationToken.None);
 
     private static RunMetrics Fixture(string name) => name == "wins" ? ReportFixtures.DedWins() : ReportFixtures.DedInsideControls();
 }
