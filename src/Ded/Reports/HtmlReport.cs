@@ -97,6 +97,8 @@ internal static class HtmlReport
         }
         html.Append($"<tr class=\"total\"><th>= {last}</th><td class=\"bar\"><span class=\"keep\" style=\"width:{Width(kept)}\"></span></td><td class=\"num\">{Count(kept)}</td></tr>");
         html.Append("</tbody></table>");
+        if (remaining != kept)
+            html.Append($"<p class=\"warn\">{HtmlEncode(FunnelGap(first, remaining, last, kept))}</p>");
     }
 
     private static void AppendSmoke(StringBuilder html, SmokeTest? smoke)
@@ -304,7 +306,7 @@ internal static class HtmlReport
         .funnel tr.total th{font-weight:600}
         .badge{padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
         .badge.supported{background:#2e7d32}.badge.contradicted{background:#c62828}.badge.inconclusive{background:#f9a825;color:#1f2933}
-        .note,.none{color:#52606d;font-size:12px}
+        .note,.none{color:#52606d;font-size:12px}.warn{color:#c62828;font-size:12px;font-weight:600}
         .browser{display:flex;gap:14px}.traj-list{list-style:none;padding:0;margin:0;width:300px;flex:none;max-height:640px;overflow:auto}
         .traj-list button{width:100%;text-align:left;border:1px solid #d9e2ec;background:#fff;padding:5px 8px;margin:0 0 4px;cursor:pointer;font:inherit;font-size:12px}
         .traj-list button.active{background:#e3f2fd;border-color:#1565c0}.traj-list span{color:#52606d}

@@ -42,6 +42,9 @@ internal static class MarkdownReport
         rows.AddRange(TrajectorySteps(f).Select(s => new[] { "", s.Label, "-" + Count(s.Removed) }));
         rows.Add(["trajectories selected", "", Count(f.Selected)]);
         Table(md, ["stage", "removed by", "count"], rows);
+        var questionsLeft = f.QuestionsIn - QuestionSteps(f).Sum(s => s.Removed);
+        if (questionsLeft != f.QuestionsKept)
+            md.AppendLine(FunnelGap("questions in", questionsLeft, "kept", f.QuestionsKept)).AppendLine();
     }
 
     private static void AppendSmoke(StringBuilder md, SmokeTest? smoke)

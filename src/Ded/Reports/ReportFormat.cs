@@ -37,6 +37,10 @@ internal static class ReportFormat
     public static IReadOnlyList<(string Label, int Removed)> TrajectorySteps(Funnel f) =>
         [("truncated", f.Truncated), ("badly formed", f.BadlyFormed), ("wrong", f.Wrong)];
 
+    /// <summary>Said when a funnel's steps do not account for its ends: a curation count is missing or double-counted.</summary>
+    public static string FunnelGap(string first, int remaining, string last, int kept) =>
+        $"Counts do not add up: {first} minus the steps leaves {Count(remaining)}, but {Count(kept)} are {last}.";
+
     /// <summary>Histograms grouped by title, in first-seen order: one chart per quantity, one series per teacher or corpus.</summary>
     public static IReadOnlyList<IGrouping<string, Histogram>> HistogramGroups(IReadOnlyList<Histogram> histograms) =>
         histograms.Where(h => h.Values.Count > 0).GroupBy(h => h.Title).ToList();

@@ -53,6 +53,8 @@ public sealed class ReportBrowserTests(ITestOutputHelper output)
         await File.WriteAllBytesAsync(Path.Combine(runDir, "report-full.png"), await chromium.ScreenshotAsync(fullPage: true, ct), ct);
         output.WriteLine($"screenshot: {Path.Combine(runDir, "report.png")}");
         Assert.Empty(chromium.Errors);
+        // Self-contained: the page itself is the only file fetched; charts are data: URIs, nothing goes to a network.
+        Assert.All(chromium.RequestedUrls, url => Assert.True(url.StartsWith("file:") || url.StartsWith("data:"), $"network request: {url}"));
     }
 
     private static (string RunDir, RunMetrics Metrics) RunUnderTest()

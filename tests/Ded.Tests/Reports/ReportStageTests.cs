@@ -140,6 +140,17 @@ public sealed class ReportStageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_funnel_that_does_not_add_up_says_so()
+    {
+        var m = ReportFixtures.DedWins();
+        var files = await WriteAsync(m with { Funnel = m.Funnel! with { TooEasy = 250 } });
+        const string gap = "Counts do not add up: questions in minus the steps leaves 250, but 240 are kept.";
+        Assert.Contains(gap, await File.ReadAllTextAsync(files.Markdown));
+        Assert.Contains($"<p class=\"warn\">{gap}</p>", await File.ReadAllTextAsync(files.Html));
+        Assert.DoesNotContain("Counts do not add up", await File.ReadAllTextAsync((await WriteAsync(m)).Html));
+    }
+
+    [Fact]
     public async Task Metrics_round_trip_through_metrics_json()
     {
         var dir = _dir;

@@ -64,6 +64,11 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
     public IReadOnlyList<string> Errors =>
         _events.Select(DescribeError).OfType<string>().ToList();
 
+    /// <summary>Every URL the page requested so far (documents, images, scripts), in order.</summary>
+    public IReadOnlyList<string> RequestedUrls =>
+        _events.Where(e => (string?)e["method"] == "Network.requestWillBeSent")
+            .Select(e => (string?)e["params"]?["request"]?["url"] ?? "").ToList();
+
     /// <summary>Navigates and waits for the load event.</summary>
     public async Task NavigateAsync(string url, CancellationToken ct)
     {
@@ -155,7 +160,7 @@ public sealed partial class HeadlessChromium : IAsyncDisposable
         var attached = await SendAsync("Target.attachToTarget",
             new JsonObject { ["targetId"] = target["targetId"]!.GetValue<string>(), ["flatten"] = true }, ct, browserLevel: true);
         _session = attached["sessionId"]!.GetValue<string>();
-        foreach (var domain in new[] { "Page.enable", "Runtime.enable", "Log.enable" })
+        foreach (var domain in new[] { "Page.enable", "Runtime.enable", "Log.enable", "Network.enable" })
             await SendAsync(domain, new JsonObject(), ct);
         await SendAsync("Emulation.setDeviceMetricsOverride",
             new JsonObject { ["width"] = width, ["height"] = height, ["deviceScaleFactor"] = 1, ["mobile"] = false }, ct);
