@@ -111,13 +111,14 @@ internal static class HtmlReport
         }
         html.Append("<p>Each teacher answered the same questions once; a student was fine-tuned on each teacher's answers (DED §2.1). ")
             .Append("The chart at the top shows the scores; the teacher's own accuracy is the naive choice.</p>");
+        var ranked = smoke.Teachers.OrderBy(t => t.Rank).ToList();
         Table(html, ["rank", "teacher", "student in-domain", "student out-of-domain", "teacher accuracy", "mean length", "token entropy (bits)", "student loss (nats)"],
-            smoke.Teachers.OrderBy(t => t.Rank).Select(t => new[]
+            ranked.Select(t => new[]
             {
                 t.Rank.ToString(), t.Teacher + (t.Teacher == smoke.Winner ? " ★ winner" : "") + (t.Teacher == smoke.BenchmarkBest ? " (most accurate)" : ""),
                 Score(t.StudentScore), Score(t.StudentOutOfDomain), Fraction(t.TeacherAccuracy), Number(t.MeanResponseLength, "0"),
                 Number(t.TokenEntropyBits, "0.000"), Number(t.StudentLossNats, "0.000"),
-            }), rowClass: i => smoke.Teachers.OrderBy(t => t.Rank).ElementAt(i).Teacher == smoke.Winner ? "win" : null);
+            }), rowClass: i => ranked[i].Teacher == smoke.Winner ? "win" : null);
         if (smoke.SignalCorrelations.Count > 0)
         {
             html.Append("<h3>Cheap signals against the smoke-test ranking (Spearman)</h3>");

@@ -139,6 +139,27 @@ public sealed class ReportStageTests : IDisposable
         Assert.Single(Regex.Matches(await File.ReadAllTextAsync(files.Html), "<img ")); // the paper's panel only
     }
 
+    // Shapes a quick or partial run can produce; each must render both files without throwing.
+    public static TheoryData<string> Degenerate => new() { "run only", "DED only", "flat histogram", "no distances", "no smoke signals" };
+
+    [Theory]
+    [MemberData(nameof(Degenerate))]
+    public async Task Partial_runs_still_render(string shape)
+    {
+        var full = ReportFixtures.DedWins();
+        var m = shape switch
+        {
+            "run only" => new RunMetrics { Run = new RunInfo { Name = "bare", RecipePath = "r.yaml" } },
+            "DED only" => full with { Conditions = [full.Conditions[0]], BaseStudent = null },
+            "flat histogram" => full with { Histograms = [new Histogram { Title = "length", Series = "a", Unit = "tokens", Values = [5, 5, 5] }] },
+            "no distances" => full with { Selected = [full.Selected[0] with { Distances = [] }] },
+            _ => full with { SmokeTest = full.SmokeTest! with { SignalCorrelations = [] } },
+        };
+        var files = await WriteAsync(m);
+        Assert.Contains("</html>", await File.ReadAllTextAsync(files.Html));
+        Assert.Contains("## Claims", await File.ReadAllTextAsync(files.Markdown));
+    }
+
     [Fact]
     public async Task A_funnel_that_does_not_add_up_says_so()
     {
