@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using Ded.Teachers.Endpoints;
+using Microsoft.Extensions.AI;
+using Xunit;
+
+namespace Ded.Tests.Endpoints;
+
+/// <summary>The full client stack against the loopback fault server.</summary>
+public sealed class EndpointClientTests
+{
+    private static EndpointOptions Options(params string[] baseUrls) => new()
+    {
+        BaseUrls = baseUrls,
+        Model = "fault-model",
+        MaxInFlight = 32,
+        AttemptTimeout = TimeSpan.FromSeconds(1), // the stall fault must time out quickly
+        Retry = new EndpointRetryOptions { MaxAttempts = 12, BaseDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromSeconds(2) },
+    };
+
+    private static ChatMessage[] Question(int i) => [new(ChatRole.User, $"question {i}")];
+
+    // A cut whole body is a dropped connection; a cut stream is a StreamCut once an update arrived, and a dropped
+    // connection when the reset overtook the first chunk.
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ThirtyPercentFaults_AllAnswersCorrectOnce_RetriesCountedByCause(bool stream)
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions { FaultRate = 0.3, Seed = 7 });
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl) with { Stream = stream });
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+            (i, (await client.GetResponseAsync(Question(i))).Text)));
+
+        Assert.All(answers, a => Assert.Equal(FaultServer.ExpectedAnswer($"question {a.i}"), a.Text));
+        Assert.Equal(200, answers.Select(a => a.Text).Distinct().Count());
+        var stats = client.GetService<EndpointStats>()!.Snapshot();
+        Assert.Equal((200L, 0L, 0L), (stats.Completed, stats.Failed, stats.InFlight));
+        Assert.Equal(server.Faults.GetValueOrDefault(Fault.ServerError), stats.RetriesByCause[FaultCause.ServerError]);
+        Assert.Equal(server.Faults.GetValueOrDefault(Fault.RateLimited), stats.RetriesByCause[FaultCause.RateLimited]);
+        Assert.Equal(server.Faults.GetValueOrDefault(Fault.Stall), stats.RetriesByCause[FaultCause.Timeout]);
+        Assert.Equal(server.Faults.GetValueOrDefault(Fault.Malformed), stats.RetriesByCause[FaultCause.Malformed]);
+        Assert.Equal(server.Faults.GetValueOrDefault(Fault.Cut), stats.RetriesByCause[FaultCause.StreamCut] + stats.RetriesByCause[FaultCause.Connection]);
+        Assert.Equal(stream, stats.RetriesByCause[FaultCause.StreamCut] > 0);
+        Assert.All(server.Faults, f => Assert.True(f.Value > 0, $"{f.Key} never injected"));
+        Assert.Equal(5, server.Faults.Count);
+        Assert.Equal(200 + server.Faults.Values.Sum(), server.Requests);
+        Assert.Equal(200L * 5, stats.OutputTokens);
+    }
+
+    [Fact]
+    public async Task RetryAfter_IsHonoured()
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions { ScriptedFault = Fault.RateLimited, RetryAfter = "1" });
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl) with
+        {
+            Retry = new EndpointRetryOptions { MaxAttempts = 3, BaseDelay = TimeSpan.FromMilliseconds(1) },
+        });
+        var watch = Stopwatch.StartNew();
+        var response = await client.GetResponseAsync(Question(1));
+        watch.Stop();
+        Assert.Equal(FaultServer.ExpectedAnswer("question 1"), response.Text);
+        Assert.True(watch.Elapsed >= TimeSpan.FromSeconds(1), $"waited {watch.Elapsed} < Retry-After 1 s");
+        Assert.Equal(2, EndpointAnswer.From(response).Attempts);
+        Assert.Equal(1, client.GetService<EndpointStats>()!.Snapshot().RetriesByCause[FaultCause.RateLimited]);
+    }
+
+    [Theory]
+    [InlineData(401, "rejected the key: check that environment variable {0} holds a valid key")]
+    [InlineData(403, "refused access to model 'fault-model' with the key from {0}")]
+    [InlineData(404, "has no such route or model")]
+    [InlineData(400, "rejected the request")]
+    public async Task ClientErrors_FailFast_NamingEndpointAndVariable(int status, string expected)
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions { FixedStatus = status });
+        var env = "DED_TEST_KEY_" + status;
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl) with { ApiKeyEnv = env }, environment: _ => "k-123456");
+
+        var ex = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync(Question(1)));
+
+        Assert.Equal(1, server.Requests); // never retried
+        Assert.Equal(status, ex.StatusCode);
+        Assert.StartsWith($"endpoint {server.BaseUrl} answered HTTP {status}: it ", ex.Message);
+        Assert.Contains(string.Format(expected, env), ex.Message);
+        Assert.Equal(1, client.GetService<EndpointStats>()!.Snapshot().Failed);
+    }
+
+    [Fact]
+    public async Task ApiKeyValue_NeverAppearsInOutput()
+    {
+        const string sentinel = "sk-SENTINEL-7f3a9c2e";
+        var env = "DED_TEST_SENTINEL_KEY_" + Environment.ProcessId;
+        Environment.SetEnvironmentVariable(env, sentinel);
+        try
+        {
+            var captured = new List<string>();
+            // A 401 whose body echoes the key, as some hosted APIs do.
+            await using (var echo = await FaultServer.StartAsync(new FaultServerOptions
+                { FixedStatus = 401, FixedBody = "{\"error\":{\"message\":\"Incorrect API key provided: {auth}\"}}" }))
+            {
+                var options = Options(echo.BaseUrl) with { ApiKeyEnv = env };
+                using var client = EndpointClientFactory.Create(options);
+                captured.Add((await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync(Question(1)))).ToString());
+                captured.Add(options.ToString());
+                captured.Add(client.GetService<EndpointStats>()!.Snapshot().ToString());
+                Assert.Equal("Bearer " + sentinel, echo.AuthorizationHeaders.Single()); // the key was really sent
+            }
+            // Retries exhausted on 500s, and answered requests.
+            await using (var failing = await FaultServer.StartAsync(new FaultServerOptions { FixedStatus = 500, FixedBody = "{auth}" }))
+            {
+                using var client = EndpointClientFactory.Create(Options(failing.BaseUrl) with
+                    { ApiKeyEnv = env, Retry = new EndpointRetryOptions { MaxAttempts = 2, BaseDelay = TimeSpan.Zero } });
+                captured.Add((await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync(Question(2)))).ToString());
+            }
+            await using (var ok = await FaultServer.StartAsync(new FaultServerOptions { FaultRate = 0.3 }))
+            {
+                using var client = EndpointClientFactory.Create(Options(ok.BaseUrl) with { ApiKeyEnv = env });
+                foreach (var i in Enumerable.Range(0, 10))
+                {
+                    var response = await client.GetResponseAsync(Question(i));
+                    captured.Add(response.Text);
+                    captured.Add(string.Join(",", response.AdditionalProperties!.Select(kv => $"{kv.Key}={kv.Value}")));
+                }
+                captured.Add(client.GetService<EndpointStats>()!.Snapshot().ToString());
+            }
+            Assert.Contains(captured, c => c.Contains(env)); // the variable's name is what messages show
+            Assert.DoesNotContain(captured, c => c.Contains(sentinel));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(env, null);
+        }
+    }
+
+    [Fact]
+    public void MissingKeyVariable_FailsAtCreation_NamingIt()
+    {
+        var ex = Assert.Throws<EndpointException>(() =>
+            EndpointClientFactory.Create(Options("http://127.0.0.1:9/v1") with { ApiKeyEnv = "DED_UNSET_KEY" }, environment: _ => null));
+        Assert.Equal("endpoint http://127.0.0.1:9/v1: endpoint.api_key_env names DED_UNSET_KEY, which is not set: " +
+                     "export DED_UNSET_KEY=<key> before the run, or remove api_key_env for a local engine", ex.Message);
+    }
+
+    [Fact]
+    public async Task SeveralBaseUrls_FailOverFromABrokenOne()
+    {
+        await using var broken = await FaultServer.StartAsync(new FaultServerOptions { FixedStatus = 503 });
+        await using var healthy = await FaultServer.StartAsync(new FaultServerOptions());
+        using var client = EndpointClientFactory.Create(Options(broken.BaseUrl, healthy.BaseUrl));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => client.GetResponseAsync(Question(i))));
+
+        Assert.All(answers, a => Assert.Equal(healthy.BaseUrl, EndpointAnswer.From(a).BaseUrl));
+        Assert.Equal(40, healthy.Requests);
+        Assert.InRange(broken.Requests, 1, 39); // tried, then cooled down
+        Assert.Equal(broken.Requests, client.GetService<EndpointStats>()!.Snapshot().RetriesByCause[FaultCause.ServerError]);
+    }
+
+    [Theory]
+    [InlineData("max_completion_tokens")]
+    [InlineData("max_tokens")]
+    public async Task SamplingExtras_ReachTheRequestBody(string maxTokensField)
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions());
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl) with
+        {
+            MaxTokensField = maxTokensField,
+            Sampling = new EndpointSamplingOptions
+            {
+                TopK = 20, MinP = 0.05, Stop = ["</answer>"],
+                ChatTemplateKwargs = new Dictionary<string, object> { ["enable_thinking"] = false },
+            },
+        });
+        await client.GetResponseAsync(Question(1), new ChatOptions { MaxOutputTokens = 321, Temperature = 0.6f, Seed = 5 });
+
+        var body = System.Text.Json.Nodes.JsonNode.Parse(server.Bodies.Single())!;
+        Assert.Equal(20, (int)body["top_k"]!);
+        Assert.Equal(0.05, (double)body["min_p"]!);
+        Assert.False((bool)body["chat_template_kwargs"]!["enable_thinking"]!);
+        Assert.Equal("</answer>", (string)body["stop"]![0]!);
+        Assert.Equal(5, (int)body["seed"]!);
+        Assert.Equal(321, (int)body[maxTokensField]!);
+        var other = maxTokensField == "max_tokens" ? "max_completion_tokens" : "max_tokens";
+        Assert.Null(body[other]);
+    }
+
+    [Fact]
+    public async Task ReasoningContent_IsNormalizedIntoTheTrajectory()
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions { ReasoningContent = "2+2 is 4." });
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl));
+        var answer = EndpointAnswer.From(await client.GetResponseAsync(Question(3)));
+        var expected = FaultServer.ExpectedAnswer("question 3");
+        Assert.Equal(new NormalizedReasoning("2+2 is 4.", expected, $"<think>\n2+2 is 4.\n</think>\n\n{expected}", true), answer.Text);
+        Assert.Equal(("stop", false, 10L, 5L), (answer.FinishReason, answer.IsTruncated, answer.InputTokens, answer.OutputTokens));
+        Assert.True(answer.Latency > TimeSpan.Zero);
+    }
+}
