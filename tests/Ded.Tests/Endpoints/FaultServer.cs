@@ -27,6 +27,10 @@ public sealed record FaultServerOptions
     /// <summary>When set, attempt k of each request is faulted with this fault for k below <see cref="ScriptedFaultAttempts"/>.</summary>
     public Fault? ScriptedFault { get; init; }
     public int ScriptedFaultAttempts { get; init; } = 1;
+    /// <summary>Finish reason of answers.</summary>
+    public string FinishReason { get; init; } = "stop";
+    /// <summary>Delay before answering, to hold requests in flight.</summary>
+    public TimeSpan AnswerDelay { get; init; }
     /// <summary>Reasoning returned in <c>reasoning_content</c> when set.</summary>
     public string? ReasoningContent { get; init; }
 }
@@ -45,11 +49,13 @@ public sealed class FaultServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, int> _attempts = new();
     private readonly ConcurrentDictionary<Fault, int> _faults = new();
-    private int _requests;
+    private int _requests, _concurrent, _maxConcurrent;
 
     public FaultServerOptions Options { get; }
     public string BaseUrl { get; private set; } = "";
     public int Requests => Volatile.Read(ref _requests);
+    /// <summary>Most requests the server held at once.</summary>
+    public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
     public IReadOnlyDictionary<Fault, int> Faults => _faults;
     public ConcurrentQueue<string> Bodies { get; } = new();
     public ConcurrentQueue<string> AuthorizationHeaders { get; } = new();
@@ -74,6 +80,21 @@ public sealed class FaultServer : IAsyncDisposable
         "answer-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(joinedMessages)))[..16];
 
     private async Task HandleAsync(HttpContext ctx)
+    {
+        var now = Interlocked.Increment(ref _concurrent);
+        for (int seen; now > (seen = Volatile.Read(ref _maxConcurrent)) && Interlocked.CompareExchange(ref _maxConcurrent, now, seen) != seen;) { }
+        try
+        {
+            if (Options.AnswerDelay > TimeSpan.Zero) await Task.Delay(Options.AnswerDelay);
+            await AnswerAsync(ctx);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext ctx)
     {
         Interlocked.Increment(ref _requests);
         AuthorizationHeaders.Enqueue(ctx.Request.Headers.Authorization.ToString());
@@ -131,7 +152,7 @@ public sealed class FaultServer : IAsyncDisposable
         var bytes = Encoding.UTF8.GetBytes(new JsonObject
         {
             ["id"] = "chatcmpl-1", ["object"] = "chat.completion", ["created"] = 0, ["model"] = "fault-model",
-            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = "stop" }),
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = Options.FinishReason }),
             ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
         }.ToJsonString());
         ctx.Response.ContentType = "application/json";
