@@ -36,7 +36,9 @@ internal static class ClientBench
 
         await RunManyAsync(Warmup, _ => client.GetResponseAsync(messages, chatOptions, ct), ct);
         var anchor = await MeasureAnchorAsync(baseUrl, ct);
+        var sdkOnly = await MeasureSdkOnlyAsync(baseUrl, messages, chatOptions, ct);
 
+        var heapBeforeMb = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0;
         using var sampler = new RssSampler();
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var rssAt20k = 0.0;
@@ -49,16 +51,19 @@ internal static class ClientBench
         watch.Stop();
         var allocatedPerRequest = (GC.GetTotalAllocatedBytes() - allocatedBefore) / (double)Requests;
         var rssEnd = RssSampler.CurrentMb();
+        var heapAfterMb = GC.GetTotalMemory(forceFullCollection: true) / 1048576.0; // live objects only: a leak shows here
         var stats = client.GetService<EndpointStats>()!.Snapshot();
         var rps = Requests / watch.Elapsed.TotalSeconds;
 
         output.WriteLine($"{"path",-34} {"requests",9} {"seconds",8} {"req/s",9}");
         output.WriteLine($"{"bare HttpClient (anchor)",-34} {AnchorRequests,9} {anchor.Seconds,8:F2} {AnchorRequests / anchor.Seconds,9:F0}");
+        output.WriteLine($"{"OpenAI SDK IChatClient, no layers",-34} {AnchorRequests,9} {sdkOnly,8:F2} {AnchorRequests / sdkOnly,9:F0}");
         output.WriteLine($"{"Ded endpoint client stack",-34} {Requests,9} {watch.Elapsed.TotalSeconds,8:F2} {rps,9:F0}");
         output.WriteLine($"in flight {InFlight}, cores {Environment.ProcessorCount}, allocated {allocatedPerRequest / 1024:F1} KiB/request, " +
                          $"gen2 GCs {GC.CollectionCount(2)}");
         output.WriteLine($"RSS MB: after 20k {rssAt20k:F0}, after 100k {rssEnd:F0}, peak sampled {sampler.PeakMb:F0}, " +
                          $"process peak {Process.GetCurrentProcess().PeakWorkingSet64 / 1048576.0:F0}");
+        output.WriteLine($"managed heap after full GC, MB: before the run {heapBeforeMb:F1}, after {heapAfterMb:F1}");
         output.WriteLine($"stats: {stats}");
         return new Dictionary<string, object>
         {
@@ -66,7 +71,9 @@ internal static class ClientBench
             ["in_flight"] = InFlight,
             ["peak_rss_mb"] = Math.Round(sampler.PeakMb),
             ["anchor_requests_per_second"] = Math.Round(AnchorRequests / anchor.Seconds),
+            ["sdk_only_requests_per_second"] = Math.Round(AnchorRequests / sdkOnly),
             ["rss_growth_mb_20k_to_100k"] = Math.Round(rssEnd - rssAt20k, 1),
+            ["live_heap_growth_mb"] = Math.Round(heapAfterMb - heapBeforeMb, 1),
             ["allocated_kib_per_request"] = Math.Round(allocatedPerRequest / 1024, 1),
             ["completed"] = stats.Completed,
         };
@@ -93,14 +100,34 @@ internal static class ClientBench
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = InFlight, UseProxy = false });
         var url = new Uri(baseUrl + "/chat/completions");
         var body = Encoding.UTF8.GetBytes("{\"model\":\"bench\",\"messages\":[{\"role\":\"user\",\"content\":\"What is 2 + 2?\"}]}");
-        var watch = Stopwatch.StartNew();
-        await RunManyAsync(AnchorRequests, async _ =>
+        async Task PostAsync(int _)
         {
             using var content = new ByteArrayContent(body);
             using var response = await http.PostAsync(url, content, ct).ConfigureAwait(false);
             await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-        }, ct);
+        }
+        await RunManyAsync(Warmup, PostAsync, ct);
+        var watch = Stopwatch.StartNew();
+        await RunManyAsync(AnchorRequests, PostAsync, ct);
         return (watch.Elapsed.TotalSeconds, AnchorRequests);
+    }
+
+    /// <summary>The OpenAI SDK's IChatClient alone (same HttpClient settings), to split SDK cost from Ded's layers.</summary>
+    private static async Task<double> MeasureSdkOnlyAsync(string baseUrl, ChatMessage[] messages, ChatOptions chatOptions, CancellationToken ct)
+    {
+        var options = new EndpointOptions { BaseUrls = [baseUrl], Model = "bench", MaxInFlight = InFlight };
+        using var http = new HttpClient(EndpointClientFactory.CreateHandler(options)) { Timeout = Timeout.InfiniteTimeSpan };
+        var sdkOptions = new OpenAI.OpenAIClientOptions
+        {
+            Endpoint = new Uri(baseUrl),
+            Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http),
+            RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0),
+        };
+        using var client = new OpenAI.Chat.ChatClient("bench", new System.ClientModel.ApiKeyCredential("EMPTY"), sdkOptions).AsIChatClient();
+        await RunManyAsync(Warmup, _ => client.GetResponseAsync(messages, chatOptions, ct), ct); // connections opened, code tiered
+        var watch = Stopwatch.StartNew();
+        await RunManyAsync(AnchorRequests, _ => client.GetResponseAsync(messages, chatOptions, ct), ct);
+        return watch.Elapsed.TotalSeconds;
     }
 
     private static async Task<WebApplication> StartServerAsync(CancellationToken ct)

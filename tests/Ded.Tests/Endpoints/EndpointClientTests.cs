@@ -245,6 +245,16 @@ public sealed class EndpointClientTests
     }
 
     [Fact]
+    public async Task Streaming_AbandonedByTheCaller_IsNeitherAnsweredNorFailed()
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions());
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl));
+        await foreach (var _ in client.GetStreamingResponseAsync(Question(6))) break;
+        var stats = client.GetService<EndpointStats>()!.Snapshot();
+        Assert.Equal((1L, 0L, 0L, 0L), (stats.Started, stats.Completed, stats.Failed, stats.InFlight));
+    }
+
+    [Fact]
     public async Task LengthFinish_IsCountedAsTruncated()
     {
         await using var server = await FaultServer.StartAsync(new FaultServerOptions { FinishReason = "length" });

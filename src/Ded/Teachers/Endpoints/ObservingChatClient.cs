@@ -45,28 +45,44 @@ internal sealed class ObservingChatClient(IChatClient inner, EndpointStats stats
         var started = Stopwatch.GetTimestamp();
         long input = 0, output = 0;
         var truncated = false;
-        var ok = false;
+        var outcome = Outcome.Abandoned; // the caller stopped reading early: neither answered nor failed
+        await using var e = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            while (true)
             {
-                foreach (var usage in update.Contents.OfType<UsageContent>())
+                // why: C# allows no yield inside a try with a catch, so the catch wraps only the MoveNext.
+                bool more;
+                try
                 {
-                    input += usage.Details.InputTokenCount ?? 0;
-                    output += usage.Details.OutputTokenCount ?? 0;
+                    more = await e.MoveNextAsync().ConfigureAwait(false);
                 }
-                truncated |= update.FinishReason == ChatFinishReason.Length;
-                yield return update;
+                catch
+                {
+                    outcome = cancellationToken.IsCancellationRequested ? Outcome.Abandoned : Outcome.Failed;
+                    throw;
+                }
+                if (!more) break;
+                foreach (var content in e.Current.Contents)
+                    if (content is UsageContent usage)
+                    {
+                        input += usage.Details.InputTokenCount ?? 0;
+                        output += usage.Details.OutputTokenCount ?? 0;
+                    }
+                truncated |= e.Current.FinishReason == ChatFinishReason.Length;
+                yield return e.Current;
             }
-            ok = true;
+            outcome = Outcome.Answered;
         }
         finally
         {
-            if (ok) stats.RecordSuccess(input, output, truncated, Stopwatch.GetElapsedTime(started));
-            else if (cancellationToken.IsCancellationRequested) stats.RecordCancelled();
-            else stats.RecordFailure();
+            if (outcome == Outcome.Answered) stats.RecordSuccess(input, output, truncated, Stopwatch.GetElapsedTime(started));
+            else if (outcome == Outcome.Failed) stats.RecordFailure();
+            else stats.RecordCancelled();
         }
     }
+
+    private enum Outcome { Abandoned, Failed, Answered }
 
     public override object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType == typeof(EndpointStats) ? stats : base.GetService(serviceType, serviceKey);

@@ -15,6 +15,7 @@ internal sealed class SamplingExtrasChatClient : DelegatingChatClient
     private readonly EndpointSamplingOptions _sampling;
     private readonly bool _useMaxTokens;
     private readonly byte[]? _templateKwargsJson;
+    private readonly bool _hasEndpointExtras;
 
     public SamplingExtrasChatClient(IChatClient inner, EndpointOptions options) : base(inner)
     {
@@ -22,6 +23,8 @@ internal sealed class SamplingExtrasChatClient : DelegatingChatClient
         _useMaxTokens = options.MaxTokensField == "max_tokens";
         _templateKwargsJson = _sampling.ChatTemplateKwargs.Count == 0
             ? null : JsonSerializer.SerializeToUtf8Bytes(_sampling.ChatTemplateKwargs);
+        _hasEndpointExtras = _useMaxTokens || _sampling.Stop.Count > 0 || _sampling.TopK is not null || _sampling.MinP is not null
+            || _templateKwargsJson is not null;
     }
 
     public override Task<ChatResponse> GetResponseAsync(
@@ -33,8 +36,9 @@ internal sealed class SamplingExtrasChatClient : DelegatingChatClient
         base.GetStreamingResponseAsync(messages, Apply(options), cancellationToken);
 
     /// <summary>A clone of <paramref name="options"/> whose raw-options factory patches the extra fields in.</summary>
-    internal ChatOptions Apply(ChatOptions? options)
+    internal ChatOptions? Apply(ChatOptions? options)
     {
+        if (!_hasEndpointExtras && options?.TopK is null) return options; // why: nothing to add; skip a clone per request
         var result = options?.Clone() ?? new ChatOptions();
         if (_sampling.Stop.Count > 0)
             result.StopSequences = [.. result.StopSequences ?? [], .. _sampling.Stop.Where(s => result.StopSequences?.Contains(s) != true)];
