@@ -45,8 +45,9 @@ internal sealed class LoadBalancingChatClient : IChatClient
             if (_members.Length > 1) (response.AdditionalProperties ??= [])[EndpointMetadata.BaseUrl] = member.BaseUrl;
             return response;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
+            // why: the retry layer's attempt timeout reaches us as a cancellation; a stalled URL must cool down too.
             CoolDown(member, ex);
             throw;
         }
