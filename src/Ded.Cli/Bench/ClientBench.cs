@@ -122,6 +122,7 @@ internal static class ClientBench
             Endpoint = new Uri(baseUrl),
             Transport = new System.ClientModel.Primitives.HttpClientPipelineTransport(http),
             RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0),
+            NetworkTimeout = options.AttemptTimeout + TimeSpan.FromMinutes(1), // as the factory sets it
         };
         using var client = new OpenAI.Chat.ChatClient("bench", new System.ClientModel.ApiKeyCredential("EMPTY"), sdkOptions).AsIChatClient();
         await RunManyAsync(Warmup, _ => client.GetResponseAsync(messages, chatOptions, ct), ct); // connections opened, code tiered
@@ -139,7 +140,7 @@ internal static class ClientBench
         app.MapPost("/v1/chat/completions", async ctx =>
         {
             // why: the request body must be drained or Kestrel cannot reuse the connection.
-            while (await ctx.Request.Body.ReadAsync(Drain.Value) > 0) { }
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
             ctx.Response.ContentType = "application/json";
             ctx.Response.ContentLength = Answer.Length;
             await ctx.Response.Body.WriteAsync(Answer);
@@ -147,8 +148,6 @@ internal static class ClientBench
         await app.StartAsync(ct);
         return app;
     }
-
-    private static readonly ThreadLocal<byte[]> Drain = new(() => new byte[4096]);
 
     /// <summary>Samples the working set every 100 ms on a timer, keeping the peak.</summary>
     private sealed class RssSampler : IDisposable

@@ -72,7 +72,9 @@ public static class EndpointClientFactory
             Endpoint = new Uri(url),
             Transport = new HttpClientPipelineTransport(http),
             RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // why: RetryingChatClient retries, with causes counted
-            NetworkTimeout = options.AttemptTimeout + TimeSpan.FromMinutes(1), // why: our attempt timeout fires first
+            // why: our attempt timeout fires first. Setting it at all also matters: with the SDK's default (100 s) the
+            // bare SDK client ran at 3,000 req/s against 7,450 req/s with it set (`ded bench client`, 2 cores).
+            NetworkTimeout = options.AttemptTimeout + TimeSpan.FromMinutes(1),
         };
         IChatClient chat = new ChatClient(options.Model, new ApiKeyCredential(key), clientOptions).AsIChatClient();
         if (options.Stream) chat = new StreamAssemblingChatClient(chat, url);
