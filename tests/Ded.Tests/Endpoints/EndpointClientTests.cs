@@ -137,6 +137,34 @@ public sealed class EndpointClientTests
     }
 
     [Fact]
+    public async Task RetriesExhausted_SayWhichEndpointAndWhichFault()
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions { FixedStatus = 502 });
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl) with
+            { Retry = new EndpointRetryOptions { MaxAttempts = 3, BaseDelay = TimeSpan.Zero } });
+        var ex = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync(Question(1)));
+        Assert.StartsWith($"endpoint {server.BaseUrl} (model fault-model) failed 3 attempt(s); last fault: ServerError: {server.BaseUrl}: ServerError: ", ex.Message);
+        Assert.EndsWith("Check that the engine is up; raise endpoint.retry.max_attempts or endpoint.attempt_timeout if it is only slow.", ex.Message);
+        Assert.Equal(3, server.Requests);
+        var stats = client.GetService<EndpointStats>()!.Snapshot();
+        Assert.Equal((1L, 2L), (stats.Failed, stats.RetriesByCause[FaultCause.ServerError]));
+    }
+
+    [Fact]
+    public async Task RefusedConnection_IsRetriedAsConnection()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop(); // nothing listens there now
+        using var client = EndpointClientFactory.Create(Options($"http://127.0.0.1:{port}/v1") with
+            { Retry = new EndpointRetryOptions { MaxAttempts = 2, BaseDelay = TimeSpan.Zero } });
+        var ex = await Assert.ThrowsAsync<EndpointException>(() => client.GetResponseAsync(Question(1)));
+        Assert.Contains("failed 2 attempt(s); last fault: Connection", ex.Message);
+        Assert.Equal(1, client.GetService<EndpointStats>()!.Snapshot().RetriesByCause[FaultCause.Connection]);
+    }
+
+    [Fact]
     public void MissingKeyVariable_FailsAtCreation_NamingIt()
     {
         var ex = Assert.Throws<EndpointException>(() =>
