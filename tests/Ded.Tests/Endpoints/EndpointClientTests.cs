@@ -292,6 +292,20 @@ public sealed class EndpointClientTests
         Assert.Equal(1, client.GetService<EndpointStats>()!.Snapshot().Truncated);
     }
 
+    [Fact]
+    public async Task Stats_EstimateCostFromPrices_AndGiveAnEta()
+    {
+        await using var server = await FaultServer.StartAsync(new FaultServerOptions());
+        using var client = EndpointClientFactory.Create(Options(server.BaseUrl) with
+            { Prices = new EndpointPrices { InputPerMillion = 1.5m, OutputPerMillion = 4m } });
+        foreach (var i in Enumerable.Range(0, 4)) await client.GetResponseAsync(Question(i));
+        var stats = client.GetService<EndpointStats>()!.Snapshot(expectedRequests: 8);
+        Assert.Equal((40L, 20L), (stats.InputTokens, stats.OutputTokens));
+        Assert.Equal((40 * 1.5m + 20 * 4m) / 1_000_000m, stats.EstimatedCostUsd);
+        Assert.NotNull(stats.Eta);
+        Assert.Contains("done 4 in flight 0 failed 0 retried 0", stats.ToString());
+    }
+
     [Theory]
     [InlineData("abcdefgh", null, 3)]     // 8 chars / 4 + 1
     [InlineData("abcdefgh", 100, 103)]    // plus the output limit
