@@ -15,6 +15,7 @@ internal static class Safetensors
 {
     public static void Write(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        using var scope = NewDisposeScope(); // the detached CPU copies below
         var header = new JsonObject();
         if (metadata is not null)
             header["__metadata__"] = new JsonObject(metadata.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));

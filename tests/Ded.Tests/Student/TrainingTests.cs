@@ -24,7 +24,7 @@ public class TrainingTests
     private static List<(string, string)> UpperTask() =>
         Enumerable.Range(0, 26).Select(i => (((char)('a' + i)).ToString(), new string((char)('A' + i), 2))).ToList();
 
-    private static readonly TrainOptions Fast = new() { Steps = 60, BatchSize = 8, BlockSize = 32, WarmupSteps = 5, LearningRate = 1e-2, Threads = 1 };
+    private static readonly TrainOptions Fast = new() { Steps = 200, BatchSize = 8, BlockSize = 32, WarmupSteps = 5, LearningRate = 1e-2, Threads = 1 };
 
     [Fact]
     public void SftOnATrivialTaskCutsTheLoss()
@@ -35,8 +35,13 @@ public class TrainingTests
         var report = student.Sft(data, Fast, CancellationToken.None);
         double after = student.MeanLoss(data, CancellationToken.None);
         Assert.True(after < 0.3 * before, $"loss {before:F3} -> {after:F3}");
-        Assert.Equal(60, report.Losses.Count);
-        Assert.Equal(60, student.Step);
+        var answers = student.Generate(["a", "q", "z"], new GenerateOptions { Temperature = 0, MaxNewTokens = 8 }, CancellationToken.None);
+        Assert.Equal(["AA", "QQ", "ZZ"], answers.Select(c => c.Text));
+        Assert.All(answers, c => Assert.Equal(FinishReason.Eos, c.FinishReason));
+        var stopped = student.Generate(["k"], new GenerateOptions { Temperature = 0, StopStrings = ["K"] }, CancellationToken.None)[0];
+        Assert.Equal(new Completion("", FinishReason.StopString, 1), stopped);
+        Assert.Equal(200, report.Losses.Count);
+        Assert.Equal(200, student.Step);
         Assert.True(report.TargetTokens > 0 && report.TargetTokens < report.TokensProcessed);
     }
 
