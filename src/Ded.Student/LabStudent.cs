@@ -62,14 +62,14 @@ public sealed class LabStudent : IDisposable
     /// <summary>Completions of the prompts (formatted here), in order.</summary>
     public IReadOnlyList<Completion> Generate(IReadOnlyList<string> prompts, GenerateOptions options, CancellationToken ct)
     {
-        torch.set_num_threads(threads);
+        TorchRuntime.UseThreads(threads);
         return Inference.Generator.Generate(Model, Tokenizer, prompts.Select(FormatPrompt).ToList(), options, ct);
     }
 
     /// <summary>Per-token log-probabilities and entropies of each response given its prompt.</summary>
     public IReadOnlyList<ResponseScore> Score(IReadOnlyList<(string Prompt, string Response)> pairs, CancellationToken ct)
     {
-        torch.set_num_threads(threads);
+        TorchRuntime.UseThreads(threads);
         return Scorer.Score(Model, Tokenizer, pairs.Select(p => (FormatPrompt(p.Prompt), p.Response)).ToList(), batchSize: 16, ct);
     }
 
@@ -78,7 +78,7 @@ public sealed class LabStudent : IDisposable
     /// <summary>Mean SFT loss per response token (nats), packed as in training.</summary>
     public double MeanLoss(IEnumerable<(string Prompt, string Response)> pairs, CancellationToken ct)
     {
-        torch.set_num_threads(threads);
+        TorchRuntime.UseThreads(threads);
         var examples = pairs.Select(e => TokenizedExample.ForSft(Tokenizer, FormatPrompt(e.Prompt), e.Response)).ToList();
         return Trainer.MeanLoss(Model, examples, Model.Config.BlockSize, batchSize: 16, ct);
     }

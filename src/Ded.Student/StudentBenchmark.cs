@@ -20,7 +20,7 @@ public static class StudentBenchmark
     /// <summary>Best float32 matmul rate over repeated n×n products for about <paramref name="budget"/>: 2n³ FLOP each.</summary>
     public static double MatmulPeakFlopsPerSecond(int n, TimeSpan budget, int threads, CancellationToken ct)
     {
-        torch.set_num_threads(threads);
+        TorchRuntime.UseThreads(threads);
         using var generator = new torch.Generator(0, CPU);
         using var a = randn([n, n], generator: generator);
         using var b = randn([n, n], generator: generator);
@@ -62,7 +62,7 @@ public static class StudentBenchmark
     /// <summary>Greedy batched decoding of lab-style prompts; tokens counted up to each completion's end.</summary>
     public static GenerationThroughput Generation(TinyGptConfig config, int prompts, int maxNewTokens, int threads, CancellationToken ct)
     {
-        torch.set_num_threads(threads);
+        TorchRuntime.UseThreads(threads);
         using var model = new TinyGpt(config, seed: 0);
         var texts = Enumerable.Range(0, prompts).Select(i => LabStudent.FormatPrompt($"{17 * i + 3}+{29 * i + 5}")).ToList();
         var options = new GenerateOptions { MaxNewTokens = maxNewTokens, Temperature = 0, BatchSize = prompts };

@@ -29,7 +29,7 @@ public static class Trainer
         // setup
         options.Validate();
         if (examples.Count == 0) throw new ArgumentException("Trainer.Train: no training examples");
-        torch.set_num_threads(options.Threads > 0 ? options.Threads : Environment.ProcessorCount);
+        TorchRuntime.UseThreads(options.Threads);
         int block = options.BlockSize ?? model.Config.BlockSize;
         using var optimizer = NewOptimizer(model, options);
         int startStep = options.ResumeFrom is null ? 0 : Resume(model, optimizer, options.ResumeFrom);

@@ -14,7 +14,7 @@ public sealed class TorchCollection : ICollectionFixture<OneTorchThread>
 /// <summary>Sets libtorch to one thread for tests that call the model directly rather than through LabStudent.</summary>
 public sealed class OneTorchThread
 {
-    public OneTorchThread() => TorchSharp.torch.set_num_threads(1);
+    public OneTorchThread() => Ded.Student.TorchRuntime.UseThreads(1); // touches Ded.Student first: its module initializer must precede libtorch loading
 }
 
 internal static class Tiny

@@ -16,3 +16,18 @@ public class TorchSharpLoadTests
         Assert.Equal(new float[] { 7, 10, 15, 22 }, product.data<float>().ToArray());
     }
 }
+
+[Collection(TorchCollection.Name)]
+public class TorchRuntimeTests
+{
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern IntPtr getenv(string name);
+
+    // Ded.Student's module initializer sets it (unless the user already did) so libgomp does not spin-wait.
+    [Fact]
+    public void OpenMpWaitPolicyIsSetForNativeCode()
+    {
+        Ded.Student.TorchRuntime.UseThreads(1);
+        Assert.NotEqual(IntPtr.Zero, getenv("OMP_WAIT_POLICY"));
+    }
+}
