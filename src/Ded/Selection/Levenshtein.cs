@@ -1,25 +1,232 @@
+using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Ded.Selection;
 
-/// <summary>Edit distance between two texts (insert, delete, substitute; each costs 1).</summary>
+/// <summary>
+/// Exact edit distance (insert, delete, substitute; each costs 1) by the bit-parallel algorithm of
+/// Myers (1999, "A fast bit-vector algorithm for approximate string matching based on dynamic programming", J. ACM 46(3))
+/// in the formulation of Hyyrö (2003, "A bit-vector algorithm for computing Levenshtein and Damerau edit distances",
+/// Nordic J. Computing 10(1)), blocked over 64-bit words for patterns longer than 64 (Myers 1999, section 4).
+/// </summary>
+/// <remarks>
+/// Cost is O(⌈m/64⌉·n) word operations for the shorter length m and the longer n, after stripping the common prefix and
+/// suffix. Allocation-free apart from buffers rented from <see cref="ArrayPool{T}.Shared"/>. Peq (the per-symbol match
+/// masks) holds one row of ⌈m/64⌉ words per distinct symbol of the shorter sequence, so memory is
+/// (distinct + 1)·⌈m/64⌉·8 bytes: 0.4 MB for a 30,000-char trace with 100 distinct chars.
+/// </remarks>
 public static class Levenshtein
 {
-    /// <summary>The Levenshtein distance between <paramref name="a"/> and <paramref name="b"/>.</summary>
-    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b)
+    /// <summary>The Levenshtein distance between two texts, counted in UTF-16 code units.</summary>
+    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b);
+
+    /// <summary>The Levenshtein distance between two token id sequences, counted in tokens.</summary>
+    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b);
+
+    // Generic over the symbol type; char and int both widen losslessly to uint, which keys the Peq map.
+    private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IBinaryInteger<T>
     {
-        // Plain two-row table; the bit-parallel version replaces it.
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
+        int prefix = a.CommonPrefixLength(b);
+        a = a[prefix..];
+        b = b[prefix..];
+        int suffix = CommonSuffixLength(a, b);
+        a = a[..^suffix];
+        b = b[..^suffix];
+        // The pattern (bit-vector side) is the shorter sequence: fewer words per column.
+        if (a.Length > b.Length) return b.Length == 0 ? a.Length : BlockedDistance(b, a);
+        return a.Length == 0 ? b.Length : BlockedDistance(a, b);
+    }
+
+    private static int CommonSuffixLength<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IBinaryInteger<T>
+    {
+        int i = a.Length, j = b.Length;
+        while (i > 0 && j > 0 && a[i - 1] == b[j - 1]) { i--; j--; }
+        return a.Length - i;
+    }
+
+    private static int BlockedDistance<T>(ReadOnlySpan<T> pattern, ReadOnlySpan<T> text) where T : unmanaged, IBinaryInteger<T>
+    {
+        int m = pattern.Length, n = text.Length;
+        int words = (m + 63) >> 6;
+        var map = new SymbolMap(m);
+        int[] textRows = ArrayPool<int>.Shared.Rent(n);
+        try
         {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
+            int distinct = map.AddPattern(pattern);
+            // Row 0 stays zero: the mask of a text symbol that never occurs in the pattern.
+            ulong[] peq = ArrayPool<ulong>.Shared.Rent((distinct + 1) * words);
+            ulong[] vectors = ArrayPool<ulong>.Shared.Rent(2 * words);
+            try
             {
-                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
-                cur[j] = Math.Min(Math.Min(prev[j] + 1, cur[j - 1] + 1), prev[j - 1] + cost);
+                Array.Clear(peq, 0, (distinct + 1) * words);
+                for (int i = 0; i < m; i++)
+                    peq[map.RowOf(uint.CreateTruncating(pattern[i])) * words + (i >> 6)] |= 1UL << (i & 63);
+                for (int j = 0; j < n; j++)
+                    textRows[j] = map.RowOf(uint.CreateTruncating(text[j])) * words;
+                return Run(peq, vectors, textRows.AsSpan(0, n), m, words);
             }
-            (prev, cur) = (cur, prev);
+            finally
+            {
+                ArrayPool<ulong>.Shared.Return(peq);
+                ArrayPool<ulong>.Shared.Return(vectors);
+            }
         }
-        return prev[b.Length];
+        finally
+        {
+            ArrayPool<int>.Shared.Return(textRows);
+            map.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The column loop. Per text symbol, each 64-row block computes the diagonal-zero vector D0 and the horizontal
+    /// deltas HP/HN (Hyyrö 2003, fig. 3), then passes the horizontal delta at its bottom row to the next block as the
+    /// carry (Myers 1999, section 4: an incoming −1 is folded into the match mask, an incoming +1/−1 is shifted into
+    /// the HP/HN vectors). Row 0 of the table is D[0][j] = j, so the carry into the top block is always +1.
+    /// </summary>
+    private static int Run(ulong[] peqArray, ulong[] vectorArray, ReadOnlySpan<int> textRows, int m, int words)
+    {
+        // Unchecked refs: the loop bounds are the buffer sizes established above, and this is the hot loop
+        // (⌈m/64⌉·n iterations: 14 million per pair of 30,000-char traces).
+        ref ulong peqBase = ref MemoryMarshal.GetArrayDataReference(peqArray);
+        ref ulong vp = ref MemoryMarshal.GetArrayDataReference(vectorArray);
+        ref ulong vn = ref Unsafe.Add(ref vp, words);
+        for (int w = 0; w < words; w++) { Unsafe.Add(ref vp, w) = ~0UL; Unsafe.Add(ref vn, w) = 0; }
+
+        int last = words - 1;
+        int lastShift = (m - 1) & 63;
+        int score = m;
+        foreach (int row in textRows)
+        {
+            ref ulong peq = ref Unsafe.Add(ref peqBase, row);
+            ulong hpCarry = 1, hnCarry = 0;
+            for (int w = 0; w < last; w++)
+            {
+                ulong x = Unsafe.Add(ref peq, w) | hnCarry;
+                ulong pv = Unsafe.Add(ref vp, w), mv = Unsafe.Add(ref vn, w);
+                ulong d0 = (((x & pv) + pv) ^ pv) | x | mv;
+                ulong hp = mv | ~(d0 | pv);
+                ulong hn = d0 & pv;
+                ulong hpOut = hp >> 63, hnOut = hn >> 63;
+                hp = (hp << 1) | hpCarry;
+                hn = (hn << 1) | hnCarry;
+                hpCarry = hpOut;
+                hnCarry = hnOut;
+                Unsafe.Add(ref vp, w) = hn | ~(d0 | hp);
+                Unsafe.Add(ref vn, w) = hp & d0;
+            }
+            {
+                ulong x = Unsafe.Add(ref peq, last) | hnCarry;
+                ulong pv = Unsafe.Add(ref vp, last), mv = Unsafe.Add(ref vn, last);
+                ulong d0 = (((x & pv) + pv) ^ pv) | x | mv;
+                ulong hp = mv | ~(d0 | pv);
+                ulong hn = d0 & pv;
+                // The bottom row's horizontal delta moves D[m][j] (Hyyrö 2003, fig. 3, lines 8-9).
+                // HP and HN never share a bit, so this adds +1, -1 or 0 without a branch.
+                score += (int)((hp >> lastShift) & 1) - (int)((hn >> lastShift) & 1);
+                hp = (hp << 1) | hpCarry;
+                hn = (hn << 1) | hnCarry;
+                Unsafe.Add(ref vp, last) = hn | ~(d0 | hp);
+                Unsafe.Add(ref vn, last) = hp & d0;
+            }
+        }
+        return score;
+    }
+
+    /// <summary>
+    /// Open-addressed map from symbol to Peq row (1-based; 0 means "not in the pattern"), sized for the pattern so that
+    /// large alphabets (non-ASCII text, token ids) cost no more than small ones. Hand-written: the BCL dictionaries
+    /// allocate per call, and this one rents its slots.
+    /// </summary>
+    private struct SymbolMap : IDisposable
+    {
+        private readonly uint[] _keys;
+        private readonly int[] _rows; // 0 = empty slot
+        private readonly int _mask;
+
+        public SymbolMap(int patternLength)
+        {
+            // Load factor at most 1/2, since the distinct count is at most the pattern length.
+            int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(8, 2 * patternLength));
+            _keys = ArrayPool<uint>.Shared.Rent(capacity);
+            _rows = ArrayPool<int>.Shared.Rent(capacity);
+            Array.Clear(_rows, 0, capacity);
+            _mask = capacity - 1;
+        }
+
+        /// <summary>Adds every symbol of the pattern; returns the number of distinct symbols.</summary>
+        public int AddPattern<T>(ReadOnlySpan<T> pattern) where T : unmanaged, IBinaryInteger<T>
+        {
+            int distinct = 0;
+            foreach (var symbol in pattern)
+            {
+                uint key = uint.CreateTruncating(symbol);
+                int slot = Slot(key);
+                while (_rows[slot] != 0 && _keys[slot] != key) slot = (slot + 1) & _mask;
+                if (_rows[slot] == 0) { _keys[slot] = key; _rows[slot] = ++distinct; }
+            }
+            return distinct;
+        }
+
+        public readonly int RowOf(uint key)
+        {
+            int slot = Slot(key);
+            while (_rows[slot] != 0)
+            {
+                if (_keys[slot] == key) return _rows[slot];
+                slot = (slot + 1) & _mask;
+            }
+            return 0;
+        }
+
+        // Fibonacci hashing: spreads consecutive code points and token ids over the table.
+        private readonly int Slot(uint key) => (int)((key * 2654435769u) >> 16) & _mask;
+
+        public readonly void Dispose()
+        {
+            ArrayPool<uint>.Shared.Return(_keys);
+            ArrayPool<int>.Shared.Return(_rows);
+        }
+    }
+}
+
+/// <summary>
+/// The plain O(m·n) dynamic-programming table (Wagner and Fischer 1974), one row kept. The oracle for the property
+/// test and the baseline for `ded bench levenshtein`; never used on the pipeline's hot path.
+/// </summary>
+internal static class LevenshteinReference
+{
+    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b);
+
+    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b);
+
+    private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IEquatable<T>
+    {
+        int[] rented = ArrayPool<int>.Shared.Rent(b.Length + 1);
+        try
+        {
+            Span<int> row = rented.AsSpan(0, b.Length + 1);
+            for (int j = 0; j < row.Length; j++) row[j] = j;
+            for (int i = 1; i <= a.Length; i++)
+            {
+                int diagonal = row[0]; // D[i-1][j-1]
+                row[0] = i;
+                T ai = a[i - 1];
+                for (int j = 1; j < row.Length; j++)
+                {
+                    int up = row[j]; // D[i-1][j]
+                    int substitute = diagonal + (ai.Equals(b[j - 1]) ? 0 : 1);
+                    row[j] = Math.Min(substitute, Math.Min(up, row[j - 1]) + 1);
+                    diagonal = up;
+                }
+            }
+            return row[b.Length];
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
     }
 }
