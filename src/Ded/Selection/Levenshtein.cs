@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Ded.Selection;
 
@@ -20,13 +22,17 @@ namespace Ded.Selection;
 public static class Levenshtein
 {
     /// <summary>The Levenshtein distance between two texts, counted in UTF-16 code units.</summary>
-    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b);
+    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b, vectorized: true);
 
     /// <summary>The Levenshtein distance between two token id sequences, counted in tokens.</summary>
-    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b);
+    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b, vectorized: true);
+
+    /// <summary>As <see cref="Distance(ReadOnlySpan{char}, ReadOnlySpan{char})"/>; false forces the scalar column loop
+    /// (so tests cover it on machines with AVX2).</summary>
+    internal static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b, bool vectorized) => Distance<char>(a, b, vectorized);
 
     // Generic over the symbol type; char and int both widen losslessly to uint, which keys the Peq map.
-    private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IBinaryInteger<T>
+    private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool vectorized) where T : unmanaged, IBinaryInteger<T>
     {
         int prefix = a.CommonPrefixLength(b);
         a = a[prefix..];
@@ -35,8 +41,8 @@ public static class Levenshtein
         a = a[..^suffix];
         b = b[..^suffix];
         // The pattern (bit-vector side) is the shorter sequence: fewer words per column.
-        if (a.Length > b.Length) return b.Length == 0 ? a.Length : BlockedDistance(b, a);
-        return a.Length == 0 ? b.Length : BlockedDistance(a, b);
+        if (a.Length > b.Length) return b.Length == 0 ? a.Length : BlockedDistance(b, a, vectorized);
+        return a.Length == 0 ? b.Length : BlockedDistance(a, b, vectorized);
     }
 
     private static int CommonSuffixLength<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IBinaryInteger<T>
@@ -46,7 +52,11 @@ public static class Levenshtein
         return a.Length - i;
     }
 
-    private static int BlockedDistance<T>(ReadOnlySpan<T> pattern, ReadOnlySpan<T> text) where T : unmanaged, IBinaryInteger<T>
+    // Guard words around the Peq table and the state vectors: the wavefront below reads up to Lanes - 1 words before
+    // and after a row, in lanes whose results are discarded.
+    private const int Pad = 8;
+
+    private static int BlockedDistance<T>(ReadOnlySpan<T> pattern, ReadOnlySpan<T> text, bool vectorized) where T : unmanaged, IBinaryInteger<T>
     {
         int m = pattern.Length, n = text.Length;
         int words = (m + 63) >> 6;
@@ -56,21 +66,22 @@ public static class Levenshtein
         {
             int distinct = map.AddPattern(pattern);
             // Row 0 stays zero: the mask of a text symbol that never occurs in the pattern.
-            ulong[] peq = ArrayPool<ulong>.Shared.Rent((distinct + 1) * words);
-            ulong[] vectors = ArrayPool<ulong>.Shared.Rent(2 * words);
+            int peqLength = Pad + (distinct + 1) * words + Pad;
+            ulong[] peq = ArrayPool<ulong>.Shared.Rent(peqLength);
+            ulong[] state = ArrayPool<ulong>.Shared.Rent(2 * (words + Pad));
             try
             {
-                Array.Clear(peq, 0, (distinct + 1) * words);
+                Array.Clear(peq, 0, peqLength);
                 for (int i = 0; i < m; i++)
-                    peq[map.RowOf(uint.CreateTruncating(pattern[i])) * words + (i >> 6)] |= 1UL << (i & 63);
+                    peq[Pad + map.RowOf(uint.CreateTruncating(pattern[i])) * words + (i >> 6)] |= 1UL << (i & 63);
                 for (int j = 0; j < n; j++)
-                    textRows[j] = map.RowOf(uint.CreateTruncating(text[j])) * words;
-                return Run(peq, vectors, textRows.AsSpan(0, n), m, words);
+                    textRows[j] = Pad + map.RowOf(uint.CreateTruncating(text[j])) * words;
+                return Run(peq, state, textRows.AsSpan(0, n), m, words, vectorized);
             }
             finally
             {
                 ArrayPool<ulong>.Shared.Return(peq);
-                ArrayPool<ulong>.Shared.Return(vectors);
+                ArrayPool<ulong>.Shared.Return(state);
             }
         }
         finally
@@ -86,53 +97,117 @@ public static class Levenshtein
     /// carry (Myers 1999, section 4: an incoming −1 is folded into the match mask, an incoming +1/−1 is shifted into
     /// the HP/HN vectors). Row 0 of the table is D[0][j] = j, so the carry into the top block is always +1.
     /// </summary>
-    private static int Run(ulong[] peqArray, ulong[] vectorArray, ReadOnlySpan<int> textRows, int m, int words)
+    private static int Run(ulong[] peqArray, ulong[] stateArray, ReadOnlySpan<int> textRows, int m, int words, bool vectorized)
     {
         // Unchecked refs: the loop bounds are the buffer sizes established above, and this is the hot loop
         // (⌈m/64⌉·n iterations: 14 million per pair of 30,000-char traces).
-        ref ulong peqBase = ref MemoryMarshal.GetArrayDataReference(peqArray);
-        ref ulong vp = ref MemoryMarshal.GetArrayDataReference(vectorArray);
-        ref ulong vn = ref Unsafe.Add(ref vp, words);
-        for (int w = 0; w < words; w++) { Unsafe.Add(ref vp, w) = ~0UL; Unsafe.Add(ref vn, w) = 0; }
+        ref ulong peq = ref MemoryMarshal.GetArrayDataReference(peqArray);
+        ref ulong vp = ref MemoryMarshal.GetArrayDataReference(stateArray);
+        ref ulong vn = ref Unsafe.Add(ref vp, words + Pad);
+        for (int w = 0; w < words + Pad; w++) { Unsafe.Add(ref vp, w) = ~0UL; Unsafe.Add(ref vn, w) = 0; }
 
+        int score = m, lastShift = (m - 1) & 63, j = 0;
+        if (vectorized && Avx2.IsSupported)
+            for (; j + 4 <= textRows.Length; j += 4)
+                score += Wavefront4(ref peq, ref vp, ref vn, textRows.Slice(j, 4), words, lastShift);
+        for (; j < textRows.Length; j++)
+            score += Column(ref Unsafe.Add(ref peq, textRows[j]), ref vp, ref vn, words, lastShift);
+        return score;
+    }
+
+    /// <summary>One text symbol through every block, one block after another; returns the change of D[m][j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Column(ref ulong peq, ref ulong vp, ref ulong vn, int words, int lastShift)
+    {
+        ulong hpCarry = 1, hnCarry = 0;
         int last = words - 1;
-        int lastShift = (m - 1) & 63;
-        int score = m;
-        foreach (int row in textRows)
+        for (int w = 0; w < last; w++)
         {
-            ref ulong peq = ref Unsafe.Add(ref peqBase, row);
-            ulong hpCarry = 1, hnCarry = 0;
-            for (int w = 0; w < last; w++)
+            ulong x = Unsafe.Add(ref peq, w) | hnCarry;
+            ulong pv = Unsafe.Add(ref vp, w), mv = Unsafe.Add(ref vn, w);
+            ulong d0 = (((x & pv) + pv) ^ pv) | x | mv;
+            ulong hp = mv | ~(d0 | pv);
+            ulong hn = d0 & pv;
+            ulong hpOut = hp >> 63, hnOut = hn >> 63;
+            hp = (hp << 1) | hpCarry;
+            hn = (hn << 1) | hnCarry;
+            hpCarry = hpOut;
+            hnCarry = hnOut;
+            Unsafe.Add(ref vp, w) = hn | ~(d0 | hp);
+            Unsafe.Add(ref vn, w) = hp & d0;
+        }
+        {
+            ulong x = Unsafe.Add(ref peq, last) | hnCarry;
+            ulong pv = Unsafe.Add(ref vp, last), mv = Unsafe.Add(ref vn, last);
+            ulong d0 = (((x & pv) + pv) ^ pv) | x | mv;
+            ulong hp = mv | ~(d0 | pv);
+            ulong hn = d0 & pv;
+            // The bottom row's horizontal delta moves D[m][j] (Hyyrö 2003, fig. 3, lines 8-9); HP and HN never share a
+            // bit, so this is +1, -1 or 0.
+            int delta = (int)((hp >> lastShift) & 1) - (int)((hn >> lastShift) & 1);
+            hp = (hp << 1) | hpCarry;
+            hn = (hn << 1) | hnCarry;
+            Unsafe.Add(ref vp, last) = hn | ~(d0 | hp);
+            Unsafe.Add(ref vn, last) = hp & d0;
+            return delta;
+        }
+    }
+
+    /// <summary>
+    /// Four consecutive text symbols at once, one per 64-bit lane, skewed by one block per lane (an anti-diagonal
+    /// wavefront): at step s lane l works on block s − l of column j + l, whose input state is what lane l − 1 left
+    /// in that block at step s − 1. The scalar <see cref="Column"/> is bound by the latency of the carry from one
+    /// block to the next; here four independent carry chains share each instruction. Lanes outside 0 ≤ s − l &lt; words
+    /// compute on guard words and are never read back. Returns the change of D[m][·] over the four columns.
+    /// </summary>
+    private static int Wavefront4(ref ulong peq, ref ulong vp, ref ulong vn, ReadOnlySpan<int> rows, int words, int lastShift)
+    {
+        ref ulong p0 = ref Unsafe.Add(ref peq, rows[0]);
+        ref ulong p1 = ref Unsafe.Add(ref peq, rows[1] - 1);
+        ref ulong p2 = ref Unsafe.Add(ref peq, rows[2] - 2);
+        ref ulong p3 = ref Unsafe.Add(ref peq, rows[3] - 3);
+        Vector256<ulong> pvOut = default, mvOut = default, hpCarry = default, hnCarry = default;
+        int last = words - 1, delta = 0;
+        for (int s = 0; s < words + 3; s++)
+        {
+            // Lane 0 loads block s as column j - 1 left it; lanes 1-3 take their left neighbour's previous output.
+            var pv = Avx2.Blend(Avx2.Permute4x64(pvOut, 0b10_01_00_00).AsUInt32(),
+                Vector256.CreateScalarUnsafe(Unsafe.Add(ref vp, s)).AsUInt32(), 0b11).AsUInt64();
+            var mv = Avx2.Blend(Avx2.Permute4x64(mvOut, 0b10_01_00_00).AsUInt32(),
+                Vector256.CreateScalarUnsafe(Unsafe.Add(ref vn, s)).AsUInt32(), 0b11).AsUInt64();
+            if (s < 4)
             {
-                ulong x = Unsafe.Add(ref peq, w) | hnCarry;
-                ulong pv = Unsafe.Add(ref vp, w), mv = Unsafe.Add(ref vn, w);
-                ulong d0 = (((x & pv) + pv) ^ pv) | x | mv;
-                ulong hp = mv | ~(d0 | pv);
-                ulong hn = d0 & pv;
-                ulong hpOut = hp >> 63, hnOut = hn >> 63;
-                hp = (hp << 1) | hpCarry;
-                hn = (hn << 1) | hnCarry;
-                hpCarry = hpOut;
-                hnCarry = hnOut;
-                Unsafe.Add(ref vp, w) = hn | ~(d0 | hp);
-                Unsafe.Add(ref vn, w) = hp & d0;
+                // Lane s enters block 0 now, below row 0 where the horizontal delta is always +1.
+                var entering = Vector256.Create(s == 0 ? ~0UL : 0, s == 1 ? ~0UL : 0, s == 2 ? ~0UL : 0, s == 3 ? ~0UL : 0);
+                hpCarry = Vector256.ConditionalSelect(entering, Vector256<ulong>.One, hpCarry);
+                hnCarry = Vector256.AndNot(hnCarry, entering);
             }
+            var x = Vector256.Create(Unsafe.Add(ref p0, s), Unsafe.Add(ref p1, s), Unsafe.Add(ref p2, s), Unsafe.Add(ref p3, s))
+                | hnCarry;
+            var d0 = (((x & pv) + pv) ^ pv) | x | mv;
+            var hp = mv | ~(d0 | pv);
+            var hn = d0 & pv;
+            if (s >= last)
             {
-                ulong x = Unsafe.Add(ref peq, last) | hnCarry;
-                ulong pv = Unsafe.Add(ref vp, last), mv = Unsafe.Add(ref vn, last);
-                ulong d0 = (((x & pv) + pv) ^ pv) | x | mv;
-                ulong hp = mv | ~(d0 | pv);
-                ulong hn = d0 & pv;
-                // The bottom row's horizontal delta moves D[m][j] (Hyyrö 2003, fig. 3, lines 8-9).
-                // HP and HN never share a bit, so this adds +1, -1 or 0 without a branch.
-                score += (int)((hp >> lastShift) & 1) - (int)((hn >> lastShift) & 1);
-                hp = (hp << 1) | hpCarry;
-                hn = (hn << 1) | hnCarry;
-                Unsafe.Add(ref vp, last) = hn | ~(d0 | hp);
-                Unsafe.Add(ref vn, last) = hp & d0;
+                int lane = s - last; // this lane is on the bottom block of its column
+                delta += (int)((hp.GetElement(lane) >> lastShift) & 1) - (int)((hn.GetElement(lane) >> lastShift) & 1);
+            }
+            var hpOut = Vector256.ShiftRightLogical(hp, 63);
+            var hnOut = Vector256.ShiftRightLogical(hn, 63);
+            hp = Vector256.ShiftLeft(hp, 1) | hpCarry;
+            hn = Vector256.ShiftLeft(hn, 1) | hnCarry;
+            hpCarry = hpOut;
+            hnCarry = hnOut;
+            pvOut = hn | ~(d0 | hp);
+            mvOut = hp & d0;
+            if (s >= 3)
+            {
+                // Lane 3 (column j + 3) has finished block s - 3: that is the state the next group starts from.
+                Unsafe.Add(ref vp, s - 3) = pvOut.GetElement(3);
+                Unsafe.Add(ref vn, s - 3) = mvOut.GetElement(3);
             }
         }
-        return score;
+        return delta;
     }
 
     /// <summary>

@@ -64,6 +64,7 @@ public class LevenshteinTests
             int expected = LevenshteinReference.Distance(a, b);
             Assert.True(expected == Levenshtein.Distance(a, b), $"|a|={a.Length} |b|={b.Length}: want {expected}");
             Assert.Equal(expected, Levenshtein.Distance(b, a));
+            Assert.Equal(expected, Levenshtein.Distance(a, b, vectorized: false)); // the scalar loop, also on AVX2 machines
         }
     }
 
