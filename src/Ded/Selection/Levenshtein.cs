@@ -108,8 +108,15 @@ public static class Levenshtein
 
         int score = m, lastShift = (m - 1) & 63, j = 0;
         if (vectorized && Avx2.IsSupported)
-            for (; j + 4 <= textRows.Length; j += 4)
+        {
+            for (; j + 8 <= textRows.Length; j += 8)
+                score += Wavefront8(ref peq, ref vp, ref vn, textRows.Slice(j, 8), words, lastShift);
+            if (j + 4 <= textRows.Length)
+            {
                 score += Wavefront4(ref peq, ref vp, ref vn, textRows.Slice(j, 4), words, lastShift);
+                j += 4;
+            }
+        }
         for (; j < textRows.Length; j++)
             score += Column(ref Unsafe.Add(ref peq, textRows[j]), ref vp, ref vn, words, lastShift);
         return score;
@@ -154,60 +161,98 @@ public static class Levenshtein
     }
 
     /// <summary>
+    /// Eight text symbols as two <see cref="Wave"/>s of four, the second four steps behind the first: its lane 0 needs
+    /// block s as the first wave's lane 3 left it, which happened at the first wave's step s + 3. One wave alone is
+    /// bound by the latency of its step (lane shuffle, then the D0/HP/HN chain, about 18 cycles); two independent waves
+    /// fill those cycles.
+    /// </summary>
+    private static int Wavefront8(ref ulong peq, ref ulong vp, ref ulong vn, ReadOnlySpan<int> rows, int words, int lastShift)
+    {
+        var first = new Wave(ref peq, rows[..4]);
+        var second = new Wave(ref peq, rows[4..8]);
+        int steps = words + 3, delta = 0; // steps >= 4, since words >= 1
+        for (int s = 0; s < 4; s++) delta += first.Step(s, ref vp, ref vn, words, lastShift);
+        for (int s = 4; s < steps; s++)
+        {
+            delta += first.Step(s, ref vp, ref vn, words, lastShift);
+            delta += second.Step(s - 4, ref vp, ref vn, words, lastShift);
+        }
+        for (int s = steps; s < steps + 4; s++) delta += second.Step(s - 4, ref vp, ref vn, words, lastShift);
+        return delta;
+    }
+
+    /// <summary>Four text symbols through every block as one <see cref="Wave"/>.</summary>
+    private static int Wavefront4(ref ulong peq, ref ulong vp, ref ulong vn, ReadOnlySpan<int> rows, int words, int lastShift)
+    {
+        var wave = new Wave(ref peq, rows);
+        int delta = 0;
+        for (int s = 0; s < words + 3; s++) delta += wave.Step(s, ref vp, ref vn, words, lastShift);
+        return delta;
+    }
+
+    /// <summary>
     /// Four consecutive text symbols at once, one per 64-bit lane, skewed by one block per lane (an anti-diagonal
     /// wavefront): at step s lane l works on block s − l of column j + l, whose input state is what lane l − 1 left
     /// in that block at step s − 1. The scalar <see cref="Column"/> is bound by the latency of the carry from one
     /// block to the next; here four independent carry chains share each instruction. Lanes outside 0 ≤ s − l &lt; words
-    /// compute on guard words and are never read back. Returns the change of D[m][·] over the four columns.
+    /// compute on guard words and are never read back.
     /// </summary>
-    private static int Wavefront4(ref ulong peq, ref ulong vp, ref ulong vn, ReadOnlySpan<int> rows, int words, int lastShift)
+    private ref struct Wave
     {
-        ref ulong p0 = ref Unsafe.Add(ref peq, rows[0]);
-        ref ulong p1 = ref Unsafe.Add(ref peq, rows[1] - 1);
-        ref ulong p2 = ref Unsafe.Add(ref peq, rows[2] - 2);
-        ref ulong p3 = ref Unsafe.Add(ref peq, rows[3] - 3);
-        Vector256<ulong> pvOut = default, mvOut = default, hpCarry = default, hnCarry = default;
-        int last = words - 1, delta = 0;
-        for (int s = 0; s < words + 3; s++)
+        private readonly ref ulong _p0, _p1, _p2, _p3; // Peq rows of the four symbols, lane l offset by −l blocks
+        private Vector256<ulong> _pvOut, _mvOut, _hpCarry, _hnCarry;
+
+        public Wave(ref ulong peq, ReadOnlySpan<int> rows)
+        {
+            _p0 = ref Unsafe.Add(ref peq, rows[0]);
+            _p1 = ref Unsafe.Add(ref peq, rows[1] - 1);
+            _p2 = ref Unsafe.Add(ref peq, rows[2] - 2);
+            _p3 = ref Unsafe.Add(ref peq, rows[3] - 3);
+        }
+
+        /// <summary>Step s (0 ≤ s &lt; words + 3); returns the change of D[m][·] for the lane that finished its column.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Step(int s, ref ulong vp, ref ulong vn, int words, int lastShift)
         {
             // Lane 0 loads block s as column j - 1 left it; lanes 1-3 take their left neighbour's previous output.
-            var pv = Avx2.Blend(Avx2.Permute4x64(pvOut, 0b10_01_00_00).AsUInt32(),
+            var pv = Avx2.Blend(Avx2.Permute4x64(_pvOut, 0b10_01_00_00).AsUInt32(),
                 Vector256.CreateScalarUnsafe(Unsafe.Add(ref vp, s)).AsUInt32(), 0b11).AsUInt64();
-            var mv = Avx2.Blend(Avx2.Permute4x64(mvOut, 0b10_01_00_00).AsUInt32(),
+            var mv = Avx2.Blend(Avx2.Permute4x64(_mvOut, 0b10_01_00_00).AsUInt32(),
                 Vector256.CreateScalarUnsafe(Unsafe.Add(ref vn, s)).AsUInt32(), 0b11).AsUInt64();
             if (s < 4)
             {
                 // Lane s enters block 0 now, below row 0 where the horizontal delta is always +1.
                 var entering = Vector256.Create(s == 0 ? ~0UL : 0, s == 1 ? ~0UL : 0, s == 2 ? ~0UL : 0, s == 3 ? ~0UL : 0);
-                hpCarry = Vector256.ConditionalSelect(entering, Vector256<ulong>.One, hpCarry);
-                hnCarry = Vector256.AndNot(hnCarry, entering);
+                _hpCarry = Vector256.ConditionalSelect(entering, Vector256<ulong>.One, _hpCarry);
+                _hnCarry = Vector256.AndNot(_hnCarry, entering);
             }
-            var x = Vector256.Create(Unsafe.Add(ref p0, s), Unsafe.Add(ref p1, s), Unsafe.Add(ref p2, s), Unsafe.Add(ref p3, s))
-                | hnCarry;
+            var x = Vector256.Create(Unsafe.Add(ref _p0, s), Unsafe.Add(ref _p1, s), Unsafe.Add(ref _p2, s), Unsafe.Add(ref _p3, s))
+                | _hnCarry;
             var d0 = (((x & pv) + pv) ^ pv) | x | mv;
             var hp = mv | ~(d0 | pv);
             var hn = d0 & pv;
-            if (s >= last)
+            int delta = 0;
+            if (s >= words - 1)
             {
-                int lane = s - last; // this lane is on the bottom block of its column
-                delta += (int)((hp.GetElement(lane) >> lastShift) & 1) - (int)((hn.GetElement(lane) >> lastShift) & 1);
+                int lane = s - (words - 1); // this lane is on the bottom block of its column
+                delta = (int)((hp.GetElement(lane) >> lastShift) & 1) - (int)((hn.GetElement(lane) >> lastShift) & 1);
             }
             var hpOut = Vector256.ShiftRightLogical(hp, 63);
             var hnOut = Vector256.ShiftRightLogical(hn, 63);
-            hp = Vector256.ShiftLeft(hp, 1) | hpCarry;
-            hn = Vector256.ShiftLeft(hn, 1) | hnCarry;
-            hpCarry = hpOut;
-            hnCarry = hnOut;
-            pvOut = hn | ~(d0 | hp);
-            mvOut = hp & d0;
+            hp = Vector256.ShiftLeft(hp, 1) | _hpCarry;
+            hn = Vector256.ShiftLeft(hn, 1) | _hnCarry;
+            _hpCarry = hpOut;
+            _hnCarry = hnOut;
+            _pvOut = hn | ~(d0 | hp);
+            _mvOut = hp & d0;
             if (s >= 3)
             {
                 // Lane 3 (column j + 3) has finished block s - 3: that is the state the next group starts from.
-                Unsafe.Add(ref vp, s - 3) = pvOut.GetElement(3);
-                Unsafe.Add(ref vn, s - 3) = mvOut.GetElement(3);
+                Unsafe.Add(ref vp, s - 3) = _pvOut.GetElement(3);
+                Unsafe.Add(ref vn, s - 3) = _mvOut.GetElement(3);
             }
+            return delta;
         }
-        return delta;
     }
 
     /// <summary>
