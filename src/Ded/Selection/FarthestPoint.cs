@@ -1,9 +1,9 @@
 namespace Ded.Selection;
 
 /// <summary>
-/// What <see cref="FarthestPoint.Select(IReadOnlyList{string}, int, int, CancellationToken)"/> chose and why: the
-/// picked indices in pick order (it is itself that list), each pick's minimum distance to the texts picked before it,
-/// and the full distance matrix for the lineage.
+/// What <see cref="FarthestPoint.Select(IReadOnlyList{string}, int)"/> chose and why: the picked indices in pick order
+/// (it is itself that list), each pick's minimum distance to the texts picked before it, and the full distance matrix
+/// for the lineage.
 /// </summary>
 public sealed record FarthestPointResult : IReadOnlyList<int>
 {
@@ -11,10 +11,10 @@ public sealed record FarthestPointResult : IReadOnlyList<int>
     public required IReadOnlyList<int> Indices { get; init; }
 
     /// <summary>
-    /// For each pick, its minimum distance to the picks before it. The first two picks (the farthest pair) both carry
-    /// the pair's distance; a lone text carries 0.
+    /// For each pick, its minimum distance to the picks before it: null for the first pick (nothing before it), for
+    /// the medoid when p = 1, and for every text when n ≤ p (all kept, no choice made).
     /// </summary>
-    public required IReadOnlyList<int> MinDistanceAtPick { get; init; }
+    public required IReadOnlyList<int?> MinDistanceAtPick { get; init; }
 
     /// <summary>All pairwise distances, row-major n×n: <c>Distances[i * Count + j]</c> for input indices i, j.</summary>
     public required IReadOnlyList<int> Distances { get; init; }
@@ -46,50 +46,62 @@ public static class FarthestPoint
     /// <summary>
     /// Picks <paramref name="p"/> of <paramref name="texts"/> far apart by Levenshtein distance (UTF-16 code units).
     /// Contract: the pairwise matrix is computed once; the first two picks are the pair at maximum distance (ties: the
-    /// lexicographically lowest (i, j), i &lt; j, first i); then each next pick is the text whose minimum distance to
-    /// the picks so far is largest (ties: lowest index). With p ≥ n every text is returned, still in greedy order;
-    /// p = 1 returns the lower index of the farthest pair; p = 0 returns none. Deterministic for any
-    /// <paramref name="maxDegreeOfParallelism"/> (each matrix cell is computed independently).
+    /// lowest (i, j), i &lt; j, i first); each next pick is the text whose minimum distance to the picks so far is
+    /// largest (ties: lowest index). n ≤ p returns every index in input order; p = 1 returns the medoid (least total
+    /// distance to the others, ties: lowest index), the single most typical text. Deterministic.
     /// </summary>
     /// <returns>The picks (enumerable as the list of indices) with their distances for the lineage.</returns>
-    /// <exception cref="ArgumentOutOfRangeException">p is negative or maxDegreeOfParallelism is not positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">p is less than 1.</exception>
+    public static FarthestPointResult Select(IReadOnlyList<string> texts, int p) => Select(texts, p, 1, CancellationToken.None);
+
+    /// <summary>
+    /// As <see cref="Select(IReadOnlyList{string}, int)"/>, computing the matrix on up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads (the result does not depend on it: each cell is independent).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">p is less than 1 or maxDegreeOfParallelism is not positive.</exception>
     /// <exception cref="OperationCanceledException">ct was cancelled while distances were computed.</exception>
-    public static FarthestPointResult Select(IReadOnlyList<string> texts, int p, int maxDegreeOfParallelism = 1,
-        CancellationToken ct = default)
+    public static FarthestPointResult Select(IReadOnlyList<string> texts, int p, int maxDegreeOfParallelism, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(texts);
         return Select(texts.Count, (i, j) => Levenshtein.Distance(texts[i], texts[j]), p, maxDegreeOfParallelism, ct);
     }
 
-    /// <summary>
-    /// As <see cref="Select(IReadOnlyList{string}, int, int, CancellationToken)"/>, with distances counted in tokens
-    /// (the recipe's distance unit "tokens").
-    /// </summary>
-    public static FarthestPointResult Select(IReadOnlyList<int[]> tokenSequences, int p, int maxDegreeOfParallelism = 1,
-        CancellationToken ct = default)
+    /// <summary>As <see cref="Select(IReadOnlyList{string}, int)"/>, counting distance in tokens (recipe unit "tokens").</summary>
+    /// <exception cref="ArgumentOutOfRangeException">p is less than 1.</exception>
+    public static FarthestPointResult Select(IReadOnlyList<int[]> tokenSequences, int p) =>
+        Select(tokenSequences, p, 1, CancellationToken.None);
+
+    /// <summary>As <see cref="Select(IReadOnlyList{string}, int, int, CancellationToken)"/>, counting distance in tokens.</summary>
+    public static FarthestPointResult Select(IReadOnlyList<int[]> tokenSequences, int p, int maxDegreeOfParallelism,
+        CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(tokenSequences);
         return Select(tokenSequences.Count, (i, j) => Levenshtein.Distance(tokenSequences[i], tokenSequences[j]), p,
             maxDegreeOfParallelism, ct);
     }
 
-    /// <summary>The greedy pick on a given symmetric n×n distance matrix (row-major), the same contract as above.</summary>
+    /// <summary>The pick on a given symmetric n×n distance matrix (row-major), with the same contract.</summary>
     /// <exception cref="ArgumentException">The matrix is not n×n for some n.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">p is less than 1.</exception>
     public static FarthestPointResult SelectFromDistances(IReadOnlyList<int> distances, int p)
     {
         ArgumentNullException.ThrowIfNull(distances);
-        ArgumentOutOfRangeException.ThrowIfNegative(p);
+        ArgumentOutOfRangeException.ThrowIfLessThan(p, 1);
         int n = (int)Math.Round(Math.Sqrt(distances.Count));
         if (n * n != distances.Count)
             throw new ArgumentException($"distances has {distances.Count} entries; expected n*n for n texts.", nameof(distances));
-        var (indices, minAtPick) = Greedy(distances, n, Math.Min(p, n));
+        int[] indices;
+        int?[] minAtPick;
+        if (n <= p) (indices, minAtPick) = (Enumerable.Range(0, n).ToArray(), new int?[n]);
+        else if (p == 1) (indices, minAtPick) = ([Medoid(distances, n)], [null]);
+        else (indices, minAtPick) = Greedy(distances, n, p);
         return new FarthestPointResult { Indices = indices, MinDistanceAtPick = minAtPick, Distances = distances, InputCount = n };
     }
 
     private static FarthestPointResult Select(int n, Func<int, int, int> distance, int p, int maxDegreeOfParallelism,
         CancellationToken ct)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(p);
+        ArgumentOutOfRangeException.ThrowIfLessThan(p, 1);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxDegreeOfParallelism);
         return SelectFromDistances(Matrix(n, distance, maxDegreeOfParallelism, ct), p);
     }
@@ -110,13 +122,12 @@ public static class FarthestPoint
         return matrix;
     }
 
-    private static (int[] Indices, int[] MinAtPick) Greedy(IReadOnlyList<int> d, int n, int p)
+    // Requires 2 <= p < n.
+    private static (int[] Indices, int?[] MinAtPick) Greedy(IReadOnlyList<int> d, int n, int p)
     {
-        if (p == 0) return ([], []);
-        if (n == 1) return ([0], [0]);
         var (first, second) = FarthestPair(d, n);
         var indices = new List<int> { first, second };
-        var minAtPick = new List<int> { d[first * n + second], d[first * n + second] };
+        var minAtPick = new List<int?> { null, d[first * n + second] };
         // minToChosen[i]: distance from i to its nearest pick; int.MinValue marks a pick so it never wins again.
         var minToChosen = new int[n];
         for (int i = 0; i < n; i++) minToChosen[i] = Math.Min(d[i * n + first], d[i * n + second]);
@@ -132,7 +143,7 @@ public static class FarthestPoint
             for (int i = 0; i < n; i++)
                 if (minToChosen[i] != int.MinValue) minToChosen[i] = Math.Min(minToChosen[i], d[i * n + best]);
         }
-        return p == 1 ? ([first], [minAtPick[0]]) : (indices.ToArray(), minAtPick.ToArray());
+        return (indices.ToArray(), minAtPick.ToArray());
     }
 
     private static (int First, int Second) FarthestPair(IReadOnlyList<int> d, int n)
@@ -141,6 +152,18 @@ public static class FarthestPoint
         for (int i = 0; i < n; i++)
             for (int j = i + 1; j < n; j++)
                 if (d[i * n + j] > d[best.First * n + best.Second]) best = (i, j); // strict: ties keep the lowest pair
+        return best;
+    }
+
+    private static int Medoid(IReadOnlyList<int> d, int n)
+    {
+        (int best, long bestSum) = (0, long.MaxValue);
+        for (int i = 0; i < n; i++)
+        {
+            long sum = 0;
+            for (int j = 0; j < n; j++) sum += d[i * n + j];
+            if (sum < bestSum) (best, bestSum) = (i, sum); // strict: ties keep the lowest index
+        }
         return best;
     }
 }
