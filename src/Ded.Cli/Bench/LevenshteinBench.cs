@@ -30,7 +30,7 @@ internal static class LevenshteinBench
         var distances = new int[pairs.Length];
         var vector = Time(p => distances[p] = Levenshtein.Distance(traces[pairs[p].A], traces[pairs[p].B]), pairs.Length, ct);
         var scalarDistances = new int[pairs.Length];
-        var scalar = Time(p => scalarDistances[p] = Levenshtein.Distance(traces[pairs[p].A], traces[pairs[p].B], vectorized: false),
+        var scalar = Time(p => scalarDistances[p] = Levenshtein.Distance(traces[pairs[p].A], traces[pairs[p].B], Levenshtein.Kernel.Scalar),
             pairs.Length, ct);
 
         var (dpMeasuredSeconds, dpCells, mismatches) = MeasureDp(traces, pairs, distances, ct);
@@ -85,7 +85,7 @@ internal static class LevenshteinBench
         for (int i = 0; i < 50; i++)
         {
             Levenshtein.Distance(traces[0].AsSpan(0, 2000), traces[1].AsSpan(0, 2000));
-            Levenshtein.Distance(traces[0].AsSpan(0, 2000), traces[1].AsSpan(0, 2000), vectorized: false);
+            Levenshtein.Distance(traces[0].AsSpan(0, 2000), traces[1].AsSpan(0, 2000), Levenshtein.Kernel.Scalar);
             LevenshteinReference.Distance(traces[0].AsSpan(0, 300), traces[1].AsSpan(0, 300));
         }
     }

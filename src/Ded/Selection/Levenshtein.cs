@@ -16,23 +16,35 @@ namespace Ded.Selection;
 /// <remarks>
 /// Cost is O(⌈m/64⌉·n) word operations for the shorter length m and the longer n, after stripping the common prefix and
 /// suffix. Allocation-free apart from buffers rented from <see cref="ArrayPool{T}.Shared"/>. Peq (the per-symbol match
-/// masks) holds one row of ⌈m/64⌉ words per distinct symbol of the shorter sequence, so memory is
-/// (distinct + 1)·⌈m/64⌉·8 bytes: 0.4 MB for a 30,000-char trace with 100 distinct chars.
+/// masks) holds one row of ⌈m/64⌉ words per distinct symbol of the shorter sequence, (distinct + 1)·⌈m/64⌉·8 bytes:
+/// 0.4 MB for a 30,000-char trace with 100 distinct chars. Past 32 MB (huge alphabets: random code units, long token
+/// sequences) each column's mask is built from a list of positions instead, in O(m) memory.
 /// </remarks>
 public static class Levenshtein
 {
     /// <summary>The Levenshtein distance between two texts, counted in UTF-16 code units.</summary>
-    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b, vectorized: true);
+    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b, Kernel.Auto);
 
     /// <summary>The Levenshtein distance between two token id sequences, counted in tokens.</summary>
-    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b, vectorized: true);
+    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b, Kernel.Auto);
 
-    /// <summary>As <see cref="Distance(ReadOnlySpan{char}, ReadOnlySpan{char})"/>; false forces the scalar column loop
-    /// (so tests cover it on machines with AVX2).</summary>
-    internal static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b, bool vectorized) => Distance<char>(a, b, vectorized);
+    /// <summary>Which column loop runs; tests and the bench force each one, since Auto picks by machine and size.</summary>
+    internal enum Kernel
+    {
+        Auto,   // the AVX2 wavefront where supported, the dense table unless it passes DenseTableLimitWords
+        Scalar, // dense table, one column at a time
+        Sparse, // masks built per column from the pattern's positions of the symbol
+    }
+
+    // 32 MB of masks: far above real traces (0.4 MB), and where a rented table stops being cheap.
+    private const long DenseTableLimitWords = 1 << 22;
+
+    internal static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b, Kernel kernel) => Distance<char>(a, b, kernel);
+
+    internal static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b, Kernel kernel) => Distance<int>(a, b, kernel);
 
     // Generic over the symbol type; char and int both widen losslessly to uint, which keys the Peq map.
-    private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, bool vectorized) where T : unmanaged, IBinaryInteger<T>
+    private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Kernel kernel) where T : unmanaged, IBinaryInteger<T>
     {
         int prefix = a.CommonPrefixLength(b);
         a = a[prefix..];
@@ -41,8 +53,8 @@ public static class Levenshtein
         a = a[..^suffix];
         b = b[..^suffix];
         // The pattern (bit-vector side) is the shorter sequence: fewer words per column.
-        if (a.Length > b.Length) return b.Length == 0 ? a.Length : BlockedDistance(b, a, vectorized);
-        return a.Length == 0 ? b.Length : BlockedDistance(a, b, vectorized);
+        if (a.Length > b.Length) return b.Length == 0 ? a.Length : BlockedDistance(b, a, kernel);
+        return a.Length == 0 ? b.Length : BlockedDistance(a, b, kernel);
     }
 
     private static int CommonSuffixLength<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b) where T : unmanaged, IBinaryInteger<T>
@@ -56,39 +68,95 @@ public static class Levenshtein
     // and after a row, in lanes whose results are discarded.
     private const int Pad = 8;
 
-    private static int BlockedDistance<T>(ReadOnlySpan<T> pattern, ReadOnlySpan<T> text, bool vectorized) where T : unmanaged, IBinaryInteger<T>
+    private static int BlockedDistance<T>(ReadOnlySpan<T> pattern, ReadOnlySpan<T> text, Kernel kernel) where T : unmanaged, IBinaryInteger<T>
     {
         int m = pattern.Length, n = text.Length;
         int words = (m + 63) >> 6;
         var map = new SymbolMap(m);
         int[] textRows = ArrayPool<int>.Shared.Rent(n);
+        ulong[] state = ArrayPool<ulong>.Shared.Rent(2 * (words + Pad));
         try
         {
             int distinct = map.AddPattern(pattern);
-            // Row 0 stays zero: the mask of a text symbol that never occurs in the pattern.
-            int peqLength = Pad + (distinct + 1) * words + Pad;
-            ulong[] peq = ArrayPool<ulong>.Shared.Rent(peqLength);
-            ulong[] state = ArrayPool<ulong>.Shared.Rent(2 * (words + Pad));
-            try
-            {
-                Array.Clear(peq, 0, peqLength);
-                for (int i = 0; i < m; i++)
-                    peq[Pad + map.RowOf(uint.CreateTruncating(pattern[i])) * words + (i >> 6)] |= 1UL << (i & 63);
-                for (int j = 0; j < n; j++)
-                    textRows[j] = Pad + map.RowOf(uint.CreateTruncating(text[j])) * words;
-                return Run(peq, state, textRows.AsSpan(0, n), m, words, vectorized);
-            }
-            finally
-            {
-                ArrayPool<ulong>.Shared.Return(peq);
-                ArrayPool<ulong>.Shared.Return(state);
-            }
+            for (int j = 0; j < n; j++) textRows[j] = map.RowOf(uint.CreateTruncating(text[j]));
+            if (kernel == Kernel.Sparse || (long)(distinct + 1) * words > DenseTableLimitWords)
+                return SparseRun(pattern, map, distinct, state, textRows.AsSpan(0, n), words);
+            return DenseRun(pattern, map, distinct, state, textRows.AsSpan(0, n), words, kernel == Kernel.Auto);
         }
         finally
         {
             ArrayPool<int>.Shared.Return(textRows);
+            ArrayPool<ulong>.Shared.Return(state);
             map.Dispose();
         }
+    }
+
+    private static int DenseRun<T>(ReadOnlySpan<T> pattern, SymbolMap map, int distinct, ulong[] state, Span<int> textRows,
+        int words, bool vectorized) where T : unmanaged, IBinaryInteger<T>
+    {
+        // Row 0 stays zero: the mask of a text symbol that never occurs in the pattern.
+        int peqLength = Pad + (distinct + 1) * words + Pad;
+        ulong[] peq = ArrayPool<ulong>.Shared.Rent(peqLength);
+        try
+        {
+            Array.Clear(peq, 0, peqLength);
+            for (int i = 0; i < pattern.Length; i++)
+                peq[Pad + map.RowOf(uint.CreateTruncating(pattern[i])) * words + (i >> 6)] |= 1UL << (i & 63);
+            for (int j = 0; j < textRows.Length; j++) textRows[j] = Pad + textRows[j] * words;
+            return Run(peq, state, textRows, pattern.Length, words, vectorized);
+        }
+        finally
+        {
+            ArrayPool<ulong>.Shared.Return(peq);
+        }
+    }
+
+    /// <summary>
+    /// For alphabets too large for a dense Peq table: the pattern positions of each symbol, grouped by symbol
+    /// (counting sort), and one scratch mask that each column sets from its symbol's positions and clears after.
+    /// </summary>
+    private static int SparseRun<T>(ReadOnlySpan<T> pattern, SymbolMap map, int distinct, ulong[] stateArray,
+        ReadOnlySpan<int> textRows, int words) where T : unmanaged, IBinaryInteger<T>
+    {
+        int m = pattern.Length;
+        int[] starts = ArrayPool<int>.Shared.Rent(distinct + 2);
+        int[] positions = ArrayPool<int>.Shared.Rent(m);
+        int[] patternRows = ArrayPool<int>.Shared.Rent(m);
+        ulong[] mask = ArrayPool<ulong>.Shared.Rent(words);
+        try
+        {
+            Array.Clear(starts, 0, distinct + 2);
+            Array.Clear(mask, 0, words);
+            for (int i = 0; i < m; i++) starts[patternRows[i] = map.RowOf(uint.CreateTruncating(pattern[i]))]++;
+            for (int r = 1; r <= distinct + 1; r++) starts[r] += starts[r - 1]; // starts[r] = end of row r
+            for (int i = m - 1; i >= 0; i--) positions[--starts[patternRows[i]]] = i; // now starts[r] = start of row r
+
+            ref ulong vp = ref MemoryMarshal.GetArrayDataReference(stateArray);
+            ref ulong vn = ref Unsafe.Add(ref vp, words + Pad);
+            InitState(ref vp, ref vn, words);
+            int score = m, lastShift = (m - 1) & 63;
+            foreach (int row in textRows)
+            {
+                var rowPositions = positions.AsSpan(starts[row], starts[row + 1] - starts[row]); // row 0: empty
+                foreach (int i in rowPositions) mask[i >> 6] |= 1UL << (i & 63);
+                score += Column(ref MemoryMarshal.GetArrayDataReference(mask), ref vp, ref vn, words, lastShift);
+                foreach (int i in rowPositions) mask[i >> 6] = 0;
+            }
+            return score;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(starts);
+            ArrayPool<int>.Shared.Return(positions);
+            ArrayPool<int>.Shared.Return(patternRows);
+            ArrayPool<ulong>.Shared.Return(mask);
+        }
+    }
+
+    private static void InitState(ref ulong vp, ref ulong vn, int words)
+    {
+        // Column 0 of the table is D[i][0] = i: every vertical delta is +1.
+        for (int w = 0; w < words + Pad; w++) { Unsafe.Add(ref vp, w) = ~0UL; Unsafe.Add(ref vn, w) = 0; }
     }
 
     /// <summary>
@@ -104,7 +172,7 @@ public static class Levenshtein
         ref ulong peq = ref MemoryMarshal.GetArrayDataReference(peqArray);
         ref ulong vp = ref MemoryMarshal.GetArrayDataReference(stateArray);
         ref ulong vn = ref Unsafe.Add(ref vp, words + Pad);
-        for (int w = 0; w < words + Pad; w++) { Unsafe.Add(ref vp, w) = ~0UL; Unsafe.Add(ref vn, w) = 0; }
+        InitState(ref vp, ref vn, words);
 
         int score = m, lastShift = (m - 1) & 63, j = 0;
         if (vectorized && Avx2.IsSupported)

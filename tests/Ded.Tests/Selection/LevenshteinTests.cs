@@ -64,7 +64,9 @@ public class LevenshteinTests
             int expected = LevenshteinReference.Distance(a, b);
             Assert.True(expected == Levenshtein.Distance(a, b), $"|a|={a.Length} |b|={b.Length}: want {expected}");
             Assert.Equal(expected, Levenshtein.Distance(b, a));
-            Assert.Equal(expected, Levenshtein.Distance(a, b, vectorized: false)); // the scalar loop, also on AVX2 machines
+            // Every column loop, whichever Auto would pick on this machine.
+            Assert.Equal(expected, Levenshtein.Distance(a, b, Levenshtein.Kernel.Scalar));
+            Assert.Equal(expected, Levenshtein.Distance(a, b, Levenshtein.Kernel.Sparse));
         }
     }
 
@@ -97,6 +99,8 @@ public class LevenshteinTests
         int expected = LevenshteinReference.Distance(a, b.ToArray());
         Assert.Equal(expected, Levenshtein.Distance(a, b.ToArray()));
         Assert.Equal(expected, Levenshtein.Distance(b.ToArray(), a));
+        Assert.Equal(expected, Levenshtein.Distance(a, b.ToArray(), Levenshtein.Kernel.Scalar));
+        Assert.Equal(expected, Levenshtein.Distance(a, b.ToArray(), Levenshtein.Kernel.Sparse));
     }
 
     [Theory]
@@ -111,6 +115,18 @@ public class LevenshteinTests
         string a = prefix + RandomText(rng, "abcdef", middleLength) + suffix;
         string b = prefix + RandomText(rng, "abcdef", middleLength + 3) + suffix;
         Assert.Equal(LevenshteinReference.Distance(a, b), Levenshtein.Distance(a, b));
+    }
+
+    [Fact]
+    public void HugeAlphabet_SwitchesToSparseMasks_AndStaysExact()
+    {
+        // 24,000 chars over ~40,000 symbols: ~18,000 distinct x 375 words is past the 32 MB dense limit. Substituting
+        // k chars by private-use chars absent from the text costs exactly k (each new char needs its own edit).
+        var rng = new Random(5);
+        var a = Enumerable.Range(0, 24_000).Select(_ => (char)rng.Next(0x0100, 0xA000)).ToArray();
+        var b = (char[])a.Clone();
+        for (int k = 0; k < 300; k++) b[40 + k * 79] = (char)(0xE000 + k);
+        Assert.Equal(300, Levenshtein.Distance(a, b));
     }
 
     private static string RandomText(Random rng, string alphabet, int length)
