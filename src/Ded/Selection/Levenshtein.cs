@@ -64,8 +64,8 @@ public static class Levenshtein
         return a.Length - i;
     }
 
-    // Guard words around the Peq table and the state vectors: the wavefront below reads up to Lanes - 1 words before
-    // and after a row, in lanes whose results are discarded.
+    // Guard words around the Peq table and the state vectors: the wavefront reads up to 3 words before and after a row
+    // (and past the last state word), in lanes whose results are discarded.
     private const int Pad = 8;
 
     private static int BlockedDistance<T>(ReadOnlySpan<T> pattern, ReadOnlySpan<T> text, Kernel kernel) where T : unmanaged, IBinaryInteger<T>
