@@ -118,6 +118,20 @@ public class LevenshteinTests
     }
 
     [Fact]
+    public void WordLikeTraces_ThousandsOfCharsApart_MatchTheTable()
+    {
+        // Trace-like text (shared vocabulary, long common stretches, many edits): 6,000 chars, every kernel.
+        var rng = new Random(17);
+        string[] words = ["so", "we", "get", "the", "sum", "is", "12", "+", "=", "wait,", "check", "x", "\\boxed{7}", "\n"];
+        string a = string.Join(' ', Enumerable.Range(0, 2000).Select(_ => words[rng.Next(words.Length)]))[..6000];
+        string b = Mutate(rng, a, "abcxyz 0123456789", edits: 900);
+        int expected = LevenshteinReference.Distance(a, b);
+        Assert.Equal(expected, Levenshtein.Distance(a, b));
+        Assert.Equal(expected, Levenshtein.Distance(a, b, Levenshtein.Kernel.Scalar));
+        Assert.Equal(expected, Levenshtein.Distance(a, b, Levenshtein.Kernel.Sparse));
+    }
+
+    [Fact]
     public void HugeAlphabet_SwitchesToSparseMasks_AndStaysExact()
     {
         // 24,000 chars over ~40,000 symbols: ~18,000 distinct x 375 words is past the 32 MB dense limit. Substituting
