@@ -47,8 +47,19 @@ public static class Statistics
         PerQuestionRate(questions, s => s.IsCorrect);
 
     /// <summary>Per question: unbiased pass@k from its n samples.</summary>
-    public static double[] PerQuestionPassAtK(IReadOnlyList<IReadOnlyList<GradedSample>> questions, int k) =>
-        questions.Select(q => PassAtK(q.Count, q.Count(s => s.IsCorrect), k)).ToArray();
+    /// <exception cref="ArgumentException">A question has fewer than k samples.</exception>
+    public static double[] PerQuestionPassAtK(IReadOnlyList<IReadOnlyList<GradedSample>> questions, int k)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var values = new double[questions.Count];
+        for (int q = 0; q < questions.Count; q++)
+        {
+            if (questions[q].Count < k)
+                throw new ArgumentException($"question {q} has {questions[q].Count} samples; pass@{k} needs at least {k}.", nameof(questions));
+            values[q] = PassAtK(questions[q].Count, questions[q].Count(s => s.IsCorrect), k);
+        }
+        return values;
+    }
 
     /// <summary>Per question: 1 when the majority answer of its samples is correct, else 0 (see <see cref="MajorityVote"/>).</summary>
     public static double[] PerQuestionMajority(IReadOnlyList<IReadOnlyList<GradedSample>> questions) =>

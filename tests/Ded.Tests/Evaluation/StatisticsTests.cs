@@ -64,6 +64,11 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void PassAtK_NeedsKSamplesPerQuestion() =>
+        Assert.Equal("question 2 has 2 samples; pass@4 needs at least 4. (Parameter 'questions')",
+            Assert.Throws<ArgumentException>(() => Statistics.PassAtK(Questions, 4)).Message);
+
+    [Fact]
     public void AQuestionWithoutSamplesIsAnError() =>
         Assert.Contains("question 1 has no samples",
             Assert.Throws<ArgumentException>(() => Statistics.AvgAtK([[S("1", true)], []])).Message);
