@@ -11,5 +11,6 @@ internal static class BenchCatalog
         new BenchDefinition("client", "Endpoint client stack: 100,000 requests, 256 in flight, against an instant loopback server",
             ClientBench.RunAsync),
         TrainBench.Definition,
+        LevenshteinBench.Definition,
     ];
 }
