@@ -12,15 +12,18 @@ internal sealed partial class ArithmeticFamily : ILabFamily
 
     public string Generate(int difficulty, Random rng)
     {
-        var text = new StringBuilder($"Start at {rng.Next(2, 10 + 5 * difficulty)}.");
+        // Values stay in 0..99 so that every step is a fact a tiny student can learn; difficulty is the chain length.
+        long value = rng.Next(1, 10 + 2 * difficulty);
+        var text = new StringBuilder($"Start at {value}.");
         for (int i = 0; i < difficulty; i++)
         {
-            string op = rng.Next(3) switch
-            {
-                0 => $"add {rng.Next(2, 6 + 4 * difficulty)}",
-                1 => $"subtract {rng.Next(1, 6 + 3 * difficulty)}",
-                _ => $"multiply by {rng.Next(2, 6)}",
-            };
+            int kind = rng.Next(3);
+            if (kind == 2 && value * 2 > 99) kind = 1;
+            if (kind == 1 && value < 2) kind = 0;
+            string op;
+            if (kind == 0) { int n = rng.Next(1, 10); value += n; op = $"add {n}"; }
+            else if (kind == 1) { int n = rng.Next(1, (int)Math.Min(9, value) + 1); value -= n; op = $"subtract {n}"; }
+            else { int n = value * 3 <= 99 ? rng.Next(2, 4) : 2; value *= n; op = $"multiply by {n}"; }
             text.Append(i == 0 ? " " : ", ").Append(i == 0 ? char.ToUpperInvariant(op[0]) + op[1..] : op);
         }
         return text.Append(". Result?").ToString();

@@ -14,8 +14,9 @@ internal sealed partial class LinearFamily : ILabFamily
 
     public string Generate(int difficulty, Random rng)
     {
-        int x = difficulty >= 3 ? rng.Next(-9, 13 + 2 * difficulty) : rng.Next(1, 13);
-        int a = rng.Next(2, 6 + difficulty), b = NonZero(rng, 4 + 3 * difficulty), c = rng.Next(1, a);
+        // Small coefficients and roots keep every step a one- or two-digit fact.
+        int x = difficulty >= 3 ? rng.Next(-5, 10) : rng.Next(1, 10);
+        int a = rng.Next(2, 4 + difficulty / 2), b = NonZero(rng, 3 + 2 * difficulty), c = rng.Next(1, a);
         string equation = Math.Min(difficulty, 4) switch
         {
             1 => $"x {Term(b)} = {x + b}",

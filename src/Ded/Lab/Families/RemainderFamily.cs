@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Ded.Lab.Families;
 
-/// <summary>Remainders: n mod m. Difficulty = digits of n minus one, and a larger divisor.</summary>
+/// <summary>Remainders: n mod m for a single-digit m. Difficulty = digits of n (at least two).</summary>
 internal sealed partial class RemainderFamily : ILabFamily
 {
     public string Name => "remainder";
@@ -11,9 +11,10 @@ internal sealed partial class RemainderFamily : ILabFamily
 
     public string Generate(int difficulty, Random rng)
     {
-        int digits = Math.Clamp(difficulty + 1, 2, 7);
+        // Difficulty 1-2: two-digit n; each further level adds a digit. Divisors stay single-digit.
+        int digits = Math.Clamp(difficulty, 2, 6);
         long n = rng.NextInt64((long)Math.Pow(10, digits - 1), (long)Math.Pow(10, digits));
-        int m = rng.Next(3, 8 + 3 * difficulty);
+        int m = rng.Next(3, 10);
         return $"Remainder of {n} divided by {m}?";
     }
 

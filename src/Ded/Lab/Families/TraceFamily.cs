@@ -9,14 +9,16 @@ namespace Ded.Lab.Families;
 internal sealed partial class TraceFamily : ILabFamily
 {
     private static readonly string[] Bodies = ["x = x + i", "x = x * 2 + i", "x = x + 2 * i", "x = x * 2 - i", "x = x + i + {k}"];
+    private static readonly int[] SlowBodies = [0, 2, 4];
 
     public string Name => "trace";
     public LabDomain Domain => LabDomain.Code;
 
     public string Generate(int difficulty, Random rng)
     {
-        int start = rng.Next(0, 10), iterations = Math.Clamp(difficulty + 1, 2, 7);
-        string body = Bodies[rng.Next(Bodies.Length)].Replace("{k}", rng.Next(1, 6).ToString(CultureInfo.InvariantCulture));
+        int start = rng.Next(0, 6), iterations = Math.Clamp(difficulty + 1, 2, 7);
+        // Doubling bodies only on short loops: values stay within three digits.
+        string body = Bodies[iterations <= 4 ? rng.Next(Bodies.Length) : SlowBodies[rng.Next(SlowBodies.Length)]].Replace("{k}", rng.Next(1, 6).ToString(CultureInfo.InvariantCulture));
         return $"What does this print?\nx = {start}\nfor i in range({iterations}):\n    {body}\nprint(x)";
     }
 
