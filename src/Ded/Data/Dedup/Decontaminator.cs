@@ -29,7 +29,9 @@ public sealed record ContaminationMatch(string Rule, string Benchmark, string Ro
 /// <summary>
 /// Flags questions that share an n-gram of normalized words with a benchmark question, or that equal one once digits
 /// are removed. Benchmark n-grams are held as 64-bit hashes; a question shorter than n words is one n-gram of itself,
-/// on both sides. Not thread-safe (one scratch buffer); build one per thread.
+/// on both sides. An n-gram counts only when at least half its words hold a letter: runs of numbers (the digit lists
+/// of HumanEval docstrings against MATH-500's "1 2 3 4 5 6 7 8") are not evidence of a shared problem.
+/// Not thread-safe (one scratch buffer); build one per thread.
 /// </summary>
 public sealed class Decontaminator
 {
@@ -63,6 +65,7 @@ public sealed class Decontaminator
         for (var i = 0; n > 0 && i + n <= _text.TokenCount && (matches?.Count ?? 0) < _options.MaxMatchesPerRow; i++)
         {
             if (n < _options.NgramSize && _text.TokenCount != n) break;
+            if (!IsWordy(i, n)) continue;
             if (_ngrams.TryGetValue(Hashing64.Combine(_text.TokenHashes.Slice(i, n)), out var at) && !HasRow(matches, at.Row))
                 (matches ??= []).Add(new(ContaminationMatch.NgramRule, _benchmark[at.Row].Benchmark, _benchmark[at.Row].RowId, _text.TokenText(i, n)));
         }
@@ -83,12 +86,23 @@ public sealed class Decontaminator
         return false;
     }
 
+    // A whole-text gram (shorter than n words) always counts; a full n-gram needs half its words to hold a letter.
+    private bool IsWordy(int first, int n)
+    {
+        if (n < _options.NgramSize) return true;
+        var letters = 0;
+        foreach (var has in _text.TokenHasLetter.Slice(first, n))
+            if (has) letters++;
+        return 2 * letters >= n;
+    }
+
     private void Index(int row)
     {
         _text.Load(_benchmark[row].Text, removeDigits: false);
         var n = Math.Min(_options.NgramSize, _text.TokenCount);
         for (var i = 0; n > 0 && i + n <= _text.TokenCount; i++)
-            _ngrams.TryAdd(Hashing64.Combine(_text.TokenHashes.Slice(i, n)), (row, i));
+            if (IsWordy(i, n))
+                _ngrams.TryAdd(Hashing64.Combine(_text.TokenHashes.Slice(i, n)), (row, i));
         if (!_options.IsDigitFreeExactEnabled) return;
         _text.Load(_benchmark[row].Text, removeDigits: true);
         if (_text.Length > 0) _digitFree.TryAdd(Hashing64.Hash(_text.Normal), row);

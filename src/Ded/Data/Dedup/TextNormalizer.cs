@@ -4,7 +4,7 @@ namespace Ded.Data.Dedup;
 /// The normal form that dedup and decontamination compare, so that trivial rewordings meet:
 /// <list type="number">
 /// <item>lowercase (invariant culture);</item>
-/// <item>LaTeX spacing and sizing commands dropped: <c>\, \; \: \! \␣ \quad \qquad \left \right \displaystyle
+/// <item>LaTeX spacing and sizing commands dropped, in any case: <c>\, \; \: \! \␣ \quad \qquad \left \right \displaystyle
 /// \textstyle \big \Big \bigg \Bigg \bigl \bigr \Bigl \Bigr \biggl \biggr</c> (they change layout, not the problem);</item>
 /// <item>every character that is not a letter or digit (punctuation, <c>$</c>, braces, operators, the backslash of
 /// other commands, surrogate pairs) becomes a separator, so <c>\frac{1}{2}</c> reads <c>frac 1 2</c>;</item>
@@ -15,9 +15,9 @@ namespace Ded.Data.Dedup;
 /// </summary>
 public static class TextNormalizer
 {
+    // Matched ignoring case, so an upper-cased problem (\LEFT) still drops them.
     private static readonly string[] DroppedCommands =
-        ["quad", "qquad", "left", "right", "displaystyle", "textstyle", "big", "Big", "bigg", "Bigg",
-         "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr"];
+        ["quad", "qquad", "left", "right", "displaystyle", "textstyle", "big", "bigg", "bigl", "bigr", "biggl", "biggr"];
 
     /// <summary>The normal form of <paramref name="text"/> as a new string (tests, evidence); hot paths use the span overload.</summary>
     public static string Normalize(string text, bool removeDigits = false)
@@ -69,7 +69,7 @@ public static class TextNormalizer
     private static bool IsDropped(ReadOnlySpan<char> name)
     {
         foreach (var dropped in DroppedCommands)
-            if (name.SequenceEqual(dropped)) return true;
+            if (name.Equals(dropped, StringComparison.OrdinalIgnoreCase)) return true;
         return false;
     }
 }

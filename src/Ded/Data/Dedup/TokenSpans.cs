@@ -4,7 +4,7 @@ namespace Ded.Data.Dedup;
 internal static class TokenSpans
 {
     /// <summary>Writes each token's start and length and its hash; returns the token count. Buffers need one slot per two chars plus one.</summary>
-    public static int Tokenize(ReadOnlySpan<char> normal, Span<int> starts, Span<int> lengths, Span<ulong> hashes)
+    public static int Tokenize(ReadOnlySpan<char> normal, Span<int> starts, Span<int> lengths, Span<ulong> hashes, Span<bool> hasLetter)
     {
         var count = 0;
         var start = 0;
@@ -16,6 +16,7 @@ internal static class TokenSpans
                 starts[count] = start;
                 lengths[count] = i - start;
                 hashes[count] = Hashing64.Hash(normal[start..i]);
+                hasLetter[count] = normal[start..i].ContainsAnyExceptInRange('0', '9');
                 count++;
             }
             start = i + 1;
