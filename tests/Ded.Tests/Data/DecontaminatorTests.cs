@@ -37,9 +37,9 @@ public class DecontaminatorTests
 
     // Acceptance: unrelated problems (HumanEval prompts, another domain's questions) are not flagged.
     [Fact]
-    public void UnrelatedProblemsAreNotFlagged()
+    public async Task UnrelatedProblemsAreNotFlagged()
     {
-        var humanEval = BenchmarkSet.LoadAsync([SharedData.Require("humaneval.jsonl")], "prompt", default).GetAwaiter().GetResult();
+        var humanEval = await BenchmarkSet.LoadAsync([SharedData.Require("humaneval.jsonl")], "prompt", default);
         var generated = Enumerable.Range(0, 200).Select(i =>
             $"Corwin stacks {i + 3} lanterns in the boathouse and paints every {i % 7 + 2}th one green. " +
             $"Work out how many lanterns stay unpainted after {i % 5 + 2} rounds of stacking.");

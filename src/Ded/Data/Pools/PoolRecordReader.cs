@@ -96,6 +96,11 @@ internal static class PoolRecordReader
         return false;
     }
 
-    private static string FirstSentence(string message) =>
-        message.IndexOf(" Path:", StringComparison.Ordinal) is var cut and > 0 ? message[..cut] : message;
+    // System.Text.Json appends its own 0-based "Path: … | LineNumber: …"; ours (1-based, with the file) replaces it.
+    private static string FirstSentence(string message)
+    {
+        foreach (var marker in (string[])[" Path:", " LineNumber:"])
+            if (message.IndexOf(marker, StringComparison.Ordinal) is var cut and > 0) message = message[..cut];
+        return message;
+    }
 }

@@ -30,7 +30,11 @@ public abstract class ChatTemplate
 
     /// <summary>The training text: the whole conversation, whose final assistant turn (reasoning and answer) is the target.</summary>
     /// <exception cref="ArgumentException">The last turn is not the assistant's.</exception>
-    public string RenderTraining(IReadOnlyList<ChatMessage> messages) => string.Concat(SplitTraining(messages));
+    public string RenderTraining(IReadOnlyList<ChatMessage> messages)
+    {
+        var (prompt, completion) = SplitTraining(messages);
+        return prompt + completion;
+    }
 
     /// <summary>The training text split into the prompt (= <see cref="RenderPrompt"/> of the turns before the last) and the completion the loss is taken on.</summary>
     public (string Prompt, string Completion) SplitTraining(IReadOnlyList<ChatMessage> messages)
