@@ -29,7 +29,7 @@ public static class DecontaminationFile
             var node = JsonNode.Parse(record.Value.GetRawText())!.AsObject();
             node["contaminated"] = matches.Count > 0;
             node["matches"] = new JsonArray(matches.Select(ToJson).ToArray());
-            await writer.WriteLineAsync(node.ToJsonString().AsMemory(), ct);
+            await writer.WriteLineAsync(node.ToJsonString(JsonLines.Options).AsMemory(), ct);
             rows++;
             if (matches.Count > 0) flagged++;
         }

@@ -21,7 +21,7 @@ public static class TokenizeFile
             var node = Parse(text, input, line);
             var ids = tokenizer.Encode(TextOf(node, input, line));
             node["ids"] = new JsonArray(ids.Select(i => (JsonNode)i).ToArray());
-            await writer.WriteLineAsync(node.ToJsonString().AsMemory(), ct);
+            await writer.WriteLineAsync(node.ToJsonString(JsonLines.Options).AsMemory(), ct);
             lines++;
             tokens += ids.Count;
         }
