@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
@@ -59,9 +58,10 @@ public sealed class HfTokenizer : ITokenCounter
     /// <summary>Hugging Face's NFC normalizer (Qwen's tokenizer.json: <c>"normalizer": {"type": "NFC"}</c>).</summary>
     private sealed class NfcNormalizer : Normalizer
     {
-        public override string Normalize(string original) =>
-            original.IsNormalized(NormalizationForm.FormC) ? original : original.Normalize(NormalizationForm.FormC);
+        private readonly UnicodeNfc _nfc = new();
 
-        public override string Normalize(ReadOnlySpan<char> original) => Normalize(original.ToString());
+        public override string Normalize(string original) => _nfc.Normalize(original);
+
+        public override string Normalize(ReadOnlySpan<char> original) => _nfc.Normalize(original.ToString());
     }
 }
