@@ -75,7 +75,7 @@ public sealed class Decontaminator
             if (_text.Length > 0 && _digitFree.TryGetValue(Hashing64.Hash(_text.Normal), out var row) && !HasRow(matches, row))
                 (matches ??= []).Add(new(ContaminationMatch.DigitFreeExactRule, _benchmark[row].Benchmark, _benchmark[row].RowId, _text.Normal.ToString()));
         }
-        return matches ?? (IReadOnlyList<ContaminationMatch>)[];
+        return matches ?? (IReadOnlyList<ContaminationMatch>)Array.Empty<ContaminationMatch>();
     }
 
     private bool HasRow(List<ContaminationMatch>? matches, int row)
