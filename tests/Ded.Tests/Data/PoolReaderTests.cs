@@ -209,6 +209,22 @@ public sealed class PoolReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task JsonFileHoldingLinesIsReadAsJsonLines()
+    {
+        var path = Write("lines.json", "{\"problem\": \"a\", \"answer\": 1}\n{\"problem\": \"b\", \"answer\": 2}\n");
+        var rows = await ReadAll(path, new PoolMapping());
+        Assert.Equal([("a", "1", $"{path}:1"), ("b", "2", $"{path}:2")], rows.Select(r => (r.Question, r.Answer, r.Source)));
+    }
+
+    [Fact]
+    public async Task UnknownFormatIsRefusedNamingTheExtension()
+    {
+        var path = Write("pool.csv", "problem,answer\n");
+        var e = await Assert.ThrowsAsync<NotSupportedException>(() => ReadAll(path, new PoolMapping()));
+        Assert.Equal($"{path}: unknown pool format '.csv'; use .jsonl, .json (array) or .parquet", e.Message);
+    }
+
+    [Fact]
     public void UnknownPresetListsTheKnownOnes()
     {
         var e = Assert.Throws<ArgumentException>(() => PoolPresets.Get("nope"));
