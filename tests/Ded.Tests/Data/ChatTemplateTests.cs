@@ -87,6 +87,12 @@ public class ChatTemplateTests
         Assert.Equal("qwen3", t.LlamaFactoryName);
     }
 
+    // Excerpts of the official templates: DeepSeek-R1-Distill-Qwen's and Qwen2.5-Instruct's tokenizer_config.json.
+    [Theory]
+    [InlineData("{{bos_token}}{{ns.system_prompt}}{%- for message in messages %}{%- if message['role'] == 'user' %}{{'<｜User｜>' + message['content']}}{%- endif %}{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜><think>\\n'}}{% endif %}", "deepseek-r1")]
+    [InlineData("{%- for message in messages %}{{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>' + '\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}", "chatml")]
+    public void DetectsBuiltInsBySignature(string jinja, string expected) => Assert.Equal(expected, ChatTemplate.Detect(jinja)?.Name);
+
     [Fact]
     public void UnknownTemplateNamesTheFile()
     {
