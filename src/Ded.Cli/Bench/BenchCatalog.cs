@@ -12,5 +12,6 @@ internal static class BenchCatalog
             ClientBench.RunAsync),
         TrainBench.Definition,
         LevenshteinBench.Definition,
+        new BenchDefinition("dedup", DedupBench.Description, DedupBench.RunAsync),
     ];
 }

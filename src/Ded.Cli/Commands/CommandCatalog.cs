@@ -8,6 +8,9 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return ReportCommand.Create();
+        yield return DecontaminateCommand.Create();
+        yield return TokenizeCommand.Create();
+        yield return TrainCommand.Create();
         yield return BenchCommand.Create();
     }
 }
