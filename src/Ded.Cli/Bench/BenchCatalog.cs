@@ -8,5 +8,8 @@ internal static class BenchCatalog
 {
     public static IReadOnlyList<BenchDefinition> All { get; } =
     [
+        new BenchDefinition("verify-math",
+            "Math answer verification on the shared Math-Verify cases: per second (1 core, all cores), p50/p99 latency.",
+            VerifyMathBench.RunAsync),
     ];
 }

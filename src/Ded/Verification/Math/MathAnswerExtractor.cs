@@ -32,7 +32,8 @@ public static partial class MathAnswerExtractor
         var expr = mode != MathExtraction.Latex;
         AddBoxedOrFinal(body, latex, result);
         var trimmed = body.Trim();
-        var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed);
+        var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed)
+            && !Prose().IsMatch(StripCommands().Replace(trimmed, " "));
         if (bare && latex) result.Add(trimmed);
         // why: Math-Verify ranks LaTeX spans and plain expressions of equal priority by position, last first.
         var spans = new List<(int At, string Content)>();
@@ -61,7 +62,7 @@ public static partial class MathAnswerExtractor
     }
 
     internal static bool HasDelimiters(string s) =>
-        s.Contains('$') || s.Contains("\\(") || s.Contains("\\[") || s.Contains("\\boxed") || s.Contains("\\fbox");
+        UnescapedDollar().IsMatch(s) || s.Contains("\\(") || s.Contains("\\[") || s.Contains("\\boxed") || s.Contains("\\fbox");
 
     internal static string StripReasoning(string text)
     {
@@ -218,9 +219,11 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"(?is)final\s+answer\s*(?:is)?\s*[:：]?\s*(.{1,400}?)(?=\.\s|\.$|\n|I hope|$)")] private static partial Regex FinalAnswer();
     [GeneratedRegex(@"\$\$(.+?)\$\$|\\\[(.+?)\\\]|(?<![\\$])\$((?:\\\$|[^$\n])+?)(?<!\\)\$|\\\(([^\n]+?)\\\)", RegexOptions.Singleline)] private static partial Regex MathSpan();
     [GeneratedRegex(@"(?<![A-Za-z\d.,_^{\\])-?(?:[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|[1-9]\d{0,2}(?: \d{3})+(?![\d.,])|\d+(?:[.,]\d+)?|\.\d+)(?:\s*[/*^]\s*-?\d+(?:\.\d+)?)*")] private static partial Regex PlainExpression();
-    [GeneratedRegex(@"[1-9]\d{0,2}(?:[, ]\d{3})+(?:\.\d+)?|\d+(?:,\d+)")] private static partial Regex PlainNumber();
+    [GeneratedRegex(@"(?<!\d)(?:[1-9]\d{0,2}(?:[, ]\d{3})+(?:\.\d+)?|(?>\d+),\d+)")] private static partial Regex PlainNumber();
     [GeneratedRegex(@"^[1-9]\d{0,2}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")] private static partial Regex ThousandsNumber();
     [GeneratedRegex(@"[A-Za-z]{2,}")] private static partial Regex Words();
+    [GeneratedRegex(@"(?<!\\)\$")] private static partial Regex UnescapedDollar();
+    [GeneratedRegex(@"[A-Za-z]{2,}\s+[A-Za-z]{2,}")] private static partial Regex Prose();
     [GeneratedRegex(@"\\[A-Za-z]+")] private static partial Regex StripCommands();
     [GeneratedRegex(@"\\text\w*|\\q?quad|\\[\(\)\[\]]|\$|\b(?:and|or)\b|[{}(),;.:\\]")] private static partial Regex Connectors();
     [GeneratedRegex(@"^\s*\(?\s*(?:\\text\{)?\s*\(?([A-Ea-e])\)?\s*\}?\s*\)?\s*$")] private static partial Regex ChoiceLetter();

@@ -1,0 +1,77 @@
+using Ded.Verification.Math;
+using Xunit;
+
+namespace Ded.Tests.Verification.Math;
+
+/// <summary>Behaviour tables: extraction order, structures, statuses.</summary>
+public sealed class MathVerifierTests
+{
+    [Theory]
+    [InlineData("3", "<think>the answer is 7</think> so \\boxed{3}", true)]
+    [InlineData("3", "<|begin_of_thought|>maybe \\boxed{7}<|end_of_thought|><|begin_of_solution|>It is $\\boxed{3}$.<|end_of_solution|>", true)]
+    [InlineData("3", "first \\boxed{7}. Checking again we find instead \\boxed{3}", true)]
+    [InlineData("\\frac{1}{2}", "\\boxed{\\frac{2}{4}}", true)]
+    [InlineData("2\\sqrt{3}", "$\\sqrt{12}$", true)]
+    [InlineData("\\frac{x+1}{x^2-1}", "\\boxed{\\frac{1}{x-1}}", true)]
+    [InlineData("(x+1)^2", "\\boxed{x^2+2x+1}", true)]
+    [InlineData("(x+1)^2", "\\boxed{x^2+2x+2}", false)]
+    [InlineData("\\sin^2 x + \\cos^2 x", "\\boxed{1}", true)]
+    [InlineData("\\{1, 2\\}", "\\boxed{\\{2, 1\\}}", true)]
+    [InlineData("(1, 2)", "\\boxed{(2, 1)}", false)]
+    [InlineData("[1, 2)", "\\boxed{[1, 2]}", false)]
+    [InlineData("x = 3", "\\boxed{3}", true)]
+    [InlineData("3", "\\boxed{x = 3}", true)]
+    [InlineData("50\\%", "\\boxed{50}", true)]
+    [InlineData("1,000", "\\boxed{1000}", true)]
+    [InlineData("3\\frac{1}{2}", "\\boxed{3.5}", true)]
+    [InlineData("1.5 \\times 10^{3}", "\\boxed{1500}", true)]
+    [InlineData("\\text{east}", "\\boxed{\\text{East}}", true)]
+    [InlineData("C", "The answer is (C).", true)]
+    [InlineData("C", "The answer is (B).", false)]
+    public void Verifies(string gold, string pred, bool expected)
+    {
+        var verdict = MathVerifier.Verify(gold, pred, MathVerifyOptions.Default);
+        Assert.Equal(MathVerifyStatus.Ok, verdict.Status);
+        Assert.Equal(expected, verdict.Equivalent);
+    }
+
+    [Theory]
+    [InlineData("3", "no numbers here at all", MathVerifyStatus.NoAnswer)]
+    [InlineData("\\frac{", "\\boxed{3}", MathVerifyStatus.GoldUnparsed)]
+    [InlineData("2", "\\boxed{2^{2^{2^{100}}}}", MathVerifyStatus.TooLarge)]
+    [InlineData("2", "\\boxed{100000!}", MathVerifyStatus.TooLarge)]
+    [InlineData("2", "\\boxed{10^{100000}}", MathVerifyStatus.TooLarge)]
+    public void Reports_status(string gold, string pred, MathVerifyStatus status)
+    {
+        Assert.Equal(status, MathVerifier.Verify(gold, pred, MathVerifyOptions.Default).Status);
+    }
+
+    [Fact]
+    public void Deep_nesting_and_huge_inputs_are_too_large_not_a_crash()
+    {
+        var deep = "\\boxed{" + new string('(', 5000) + "1" + new string(')', 5000) + "}";
+        Assert.Equal(MathVerifyStatus.TooLarge, MathVerifier.Verify("1", deep, MathVerifyOptions.Default).Status);
+        var huge = new string('x', 2_000_000);
+        Assert.Equal(MathVerifyStatus.TooLarge, MathVerifier.Verify("1", huge, MathVerifyOptions.Default).Status);
+    }
+
+    [Fact]
+    public void A_spent_budget_is_a_timeout()
+    {
+        var options = MathVerifyOptions.Default with { Timeout = TimeSpan.Zero };
+        var pred = "\\boxed{" + string.Join("+", Enumerable.Range(0, 500).Select(i => $"x^{i % 50}")) + "}";
+        Assert.Equal(MathVerifyStatus.Timeout, MathVerifier.Verify("x", pred, options).Status);
+    }
+
+    [Theory]
+    [InlineData("The answer is A.", "A")]
+    [InlineData("Final answer is B", "B")]
+    [InlineData("No valid answer here", null)]
+    [InlineData("A. Because B is not valid", "A")]
+    [InlineData("Because B is valid", "B")]
+    [InlineData("so the choice is $\\boxed{\\text{(D)}}$", "D")]
+    public void Extracts_choice_letters(string text, string? letter)
+    {
+        Assert.Equal(letter, MathAnswerExtractor.ExtractChoice(text));
+    }
+}
