@@ -30,18 +30,20 @@ public static partial class MathAnswerExtractor
         var result = new List<string>();
         var latex = mode != MathExtraction.Expr;
         var expr = mode != MathExtraction.Latex;
-        AddBoxedOrFinal(body, latex, result);
+        var boxes = BoxedContents(body);
+        var mathSpans = latex || expr ? MathSpans(body) : [];
+        AddBoxedOrFinal(body, boxes, latex, result);
         var trimmed = body.Trim();
         var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed)
             && !Prose().IsMatch(StripCommands().Replace(trimmed, " "));
         if (bare && latex) result.Add(trimmed);
         // why: Math-Verify ranks LaTeX spans and plain expressions of equal priority by position, last first.
         var spans = new List<(int At, string Content)>();
-        if (latex) spans.AddRange(GroupedMathSpans(body));
+        if (latex) spans.AddRange(GroupedMathSpans(body, mathSpans));
         if (expr)
         {
             // why: numbers inside a math span or a box belong to that span, not to the prose.
-            var covered = MathSpans(body).Select(x => (x.At, x.End)).Concat(BoxedContents(body).Select(b => (At: b.Start, b.End))).ToList();
+            var covered = mathSpans.Select(x => (x.At, x.End)).Concat(boxes.Select(b => (At: b.Start, b.End))).ToList();
             spans.AddRange(PlainExpressions(body).Where(p => !covered.Any(c => p.At >= c.At && p.At < c.End)));
         }
         foreach (var span in spans.OrderByDescending(x => x.At).Take(MaxSpans)) result.Add(span.Content);
@@ -86,9 +88,8 @@ public static partial class MathAnswerExtractor
         return s;
     }
 
-    private static void AddBoxedOrFinal(string body, bool latex, List<string> result)
+    private static void AddBoxedOrFinal(string body, List<Box> boxes, bool latex, List<string> result)
     {
-        var boxes = BoxedContents(body);
         var group = LastBoxGroup(body, boxes);
         var finals = FinalAnswer().Matches(body);
         var final = finals.Count > 0 ? finals[^1] : null;
@@ -123,9 +124,8 @@ public static partial class MathAnswerExtractor
     }
 
     /// <summary>Math spans; the last one absorbs earlier ones joined only by "and"/"or"/commas (`$1$ and $2$`).</summary>
-    private static IEnumerable<(int At, string Content)> GroupedMathSpans(string body)
+    private static IEnumerable<(int At, string Content)> GroupedMathSpans(string body, List<(int At, int End, string Content)> spans)
     {
-        var spans = MathSpans(body);
         var plain = spans.Select(x => (x.At, x.Content));
         if (spans.Count < 2) return plain;
         var first = spans.Count - 1;

@@ -25,7 +25,7 @@ public static partial class MathVerifier
             var p = ParseFirst(MathAnswerExtractor.Extract(pred, options.Extraction), budget);
             if (p is null) return new MathVerdict(false, MathVerifyStatus.NoAnswer, goldText, null);
             predText = NodePrinter.Print(p);
-            var equal = Compare(g, p, options, budget);
+            var equal = goldText == predText || Compare(g, p, options, budget);
             return new MathVerdict(equal, MathVerifyStatus.Ok, goldText, predText);
         }
         catch (BudgetExceededException)
