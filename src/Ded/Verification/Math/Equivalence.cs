@@ -59,7 +59,7 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
                 foreach (var item in s.Items)
                 {
                     var it = item is Rel r && IsAssignment(r) ? r.Parts[^1] : item;
-                    if (Alternatives(it) is { Count: > 1 } alts) items.AddRange(alts); else items.Add(it);
+                    if (ContainsPlusMinus(it) && Alternatives(it) is { Count: > 1 } alts) items.AddRange(alts); else items.Add(it);
                 }
                 return new SetNode(items);
             }
@@ -68,7 +68,7 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
             case Add or Mul or Neg when ReduceMatrix(node) is { } m:
                 return m;
             default:
-                return Alternatives(node) is { Count: > 1 } a ? new SetNode(a) : node;
+                return ContainsPlusMinus(node) && Alternatives(node) is { Count: > 1 } a ? new SetNode(a) : node;
         }
     }
 
@@ -277,7 +277,7 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
         foreach (var gi in g)
         {
             var found = false;
-            for (var j = 0; j < p.Count; j++)
+            for (var j = 0; j < p.Count && !found; j++)
             {
                 if (!Equal(gi, p[j])) continue;
                 found = true;

@@ -22,22 +22,29 @@ public static partial class MathAnswerExtractor
     private const int MaxBareChars = 300;  // longer undelimited text is prose, not an answer
 
     /// <summary>Answer candidates in priority order (possibly empty).</summary>
-    public static IReadOnlyList<string> Extract(string text, MathExtraction mode)
+    public static IReadOnlyList<string> Extract(string text, MathExtraction mode) => Candidates(text, mode).ToList();
+
+    /// <summary>Candidates produced lazily, stage by stage: the verifier stops at the first that parses, so a boxed
+    /// answer never pays for scanning the rest of a long output.</summary>
+    internal static IEnumerable<string> Candidates(string text, MathExtraction mode)
     {
         if (text.Length > Budget.MaxInputChars) throw new TooLargeException("input longer than " + Budget.MaxInputChars);
         var body = StripReasoning(text);
-        if (mode == MathExtraction.Choice) return ExtractChoice(body) is { } letter ? [letter] : [];
-        var result = new List<string>();
+        if (mode == MathExtraction.Choice)
+        {
+            if (ExtractChoice(body) is { } letter) yield return letter;
+            yield break;
+        }
         var latex = mode != MathExtraction.Expr;
         var expr = mode != MathExtraction.Latex;
         var boxes = BoxedContents(body);
-        var mathSpans = latex || expr ? MathSpans(body) : [];
-        AddBoxedOrFinal(body, boxes, latex, result);
+        foreach (var c in BoxedOrFinal(body, boxes, latex)) yield return c;
         var trimmed = body.Trim();
         var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed)
-            && !Prose().IsMatch(StripCommands().Replace(trimmed, " "));
-        if (bare && latex) result.Add(trimmed);
+            && Prose().Matches(StripCommands().Replace(trimmed, " ")).Count < 2;
+        if (bare && latex) yield return trimmed;
         // why: Math-Verify ranks LaTeX spans and plain expressions of equal priority by position, last first.
+        var mathSpans = MathSpans(body);
         var spans = new List<(int At, string Content)>();
         if (latex) spans.AddRange(GroupedMathSpans(body, mathSpans));
         if (expr)
@@ -46,9 +53,8 @@ public static partial class MathAnswerExtractor
             var covered = mathSpans.Select(x => (x.At, x.End)).Concat(boxes.Select(b => (At: b.Start, b.End))).ToList();
             spans.AddRange(PlainExpressions(body).Where(p => !covered.Any(c => p.At >= c.At && p.At < c.End)));
         }
-        foreach (var span in spans.OrderByDescending(x => x.At).Take(MaxSpans)) result.Add(span.Content);
-        if (bare && !latex) result.Add(trimmed);
-        return result;
+        foreach (var span in spans.OrderByDescending(x => x.At).Take(MaxSpans)) yield return span.Content;
+        if (bare && !latex) yield return trimmed;
     }
 
     /// <summary>The letter a multiple-choice answer names, upper case, or null.</summary>
@@ -88,8 +94,9 @@ public static partial class MathAnswerExtractor
         return s;
     }
 
-    private static void AddBoxedOrFinal(string body, List<Box> boxes, bool latex, List<string> result)
+    private static List<string> BoxedOrFinal(string body, List<Box> boxes, bool latex)
     {
+        var result = new List<string>();
         var group = LastBoxGroup(body, boxes);
         var finals = FinalAnswer().Matches(body);
         var final = finals.Count > 0 ? finals[^1] : null;
@@ -106,6 +113,7 @@ public static partial class MathAnswerExtractor
             if (boxCandidate is not null) result.Add(boxCandidate);
             result.AddRange(finalCandidates);
         }
+        return result;
     }
 
     private static List<string> FinalAnswerCandidates(string segment, bool latex)
@@ -223,7 +231,7 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"^[1-9]\d{0,2}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")] private static partial Regex ThousandsNumber();
     [GeneratedRegex(@"[A-Za-z]{2,}")] private static partial Regex Words();
     [GeneratedRegex(@"(?<!\\)\$")] private static partial Regex UnescapedDollar();
-    [GeneratedRegex(@"[A-Za-z]{2,}\s+[A-Za-z]{2,}")] private static partial Regex Prose();
+    [GeneratedRegex(@"\b(?!(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|pi|or|and)\b)[A-Za-z]{2,}\b")] private static partial Regex Prose();
     [GeneratedRegex(@"\\[A-Za-z]+")] private static partial Regex StripCommands();
     [GeneratedRegex(@"\\text\w*|\\q?quad|\\[\(\)\[\]]|\$|\b(?:and|or)\b|[{}(),;.:\\]")] private static partial Regex Connectors();
     [GeneratedRegex(@"^\s*\(?\s*(?:\\text\{)?\s*\(?([A-Ea-e])\)?\s*\}?\s*\)?\s*$")] private static partial Regex ChoiceLetter();

@@ -22,7 +22,7 @@ public static partial class MathVerifier
             var g = ParseFirst(GoldCandidates(gold, options.Extraction), budget);
             if (g is null) return new MathVerdict(false, MathVerifyStatus.GoldUnparsed, null, null);
             goldText = NodePrinter.Print(g);
-            var p = ParseFirst(MathAnswerExtractor.Extract(pred, options.Extraction), budget);
+            var p = ParseFirst(MathAnswerExtractor.Candidates(pred, options.Extraction), budget);
             if (p is null) return new MathVerdict(false, MathVerifyStatus.NoAnswer, goldText, null);
             predText = NodePrinter.Print(p);
             var equal = goldText == predText || Compare(g, p, options, budget);
@@ -88,15 +88,15 @@ public static partial class MathVerifier
     };
 
     /// <summary>A gold with no delimiters is one whole expression (MATH-500's bare answers); Ded needs no \boxed{}.</summary>
-    private static IReadOnlyList<string> GoldCandidates(string gold, MathExtraction mode)
+    private static IEnumerable<string> GoldCandidates(string gold, MathExtraction mode)
     {
-        var extracted = MathAnswerExtractor.Extract(gold, mode);
+        var extracted = MathAnswerExtractor.Candidates(gold, mode);
         if (mode == MathExtraction.Expr || MathAnswerExtractor.HasDelimiters(gold) || gold.Length > Budget.MaxAnswerChars)
             return extracted;
-        return [gold, .. extracted];
+        return extracted.Prepend(gold);
     }
 
-    private static Node? ParseFirst(IReadOnlyList<string> candidates, Budget budget)
+    private static Node? ParseFirst(IEnumerable<string> candidates, Budget budget)
     {
         var tooLarge = false;
         foreach (var candidate in candidates)
