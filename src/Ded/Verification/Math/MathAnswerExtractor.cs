@@ -232,7 +232,7 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"[A-Za-z]{2,}")] private static partial Regex Words();
     [GeneratedRegex(@"(?<!\\)\$")] private static partial Regex UnescapedDollar();
     [GeneratedRegex(@"\b(?!(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|pi|or|and)\b)[A-Za-z]{2,}\b")] private static partial Regex Prose();
-    [GeneratedRegex(@"\\[A-Za-z]+")] private static partial Regex StripCommands();
+    [GeneratedRegex(@"\\(?:begin|end)\{[^}]*\}|\\[A-Za-z]+")] private static partial Regex StripCommands();
     [GeneratedRegex(@"\\text\w*|\\q?quad|\\[\(\)\[\]]|\$|\b(?:and|or)\b|[{}(),;.:\\]")] private static partial Regex Connectors();
     [GeneratedRegex(@"^\s*\(?\s*(?:\\text\{)?\s*\(?([A-Ea-e])\)?\s*\}?\s*\)?\s*$")] private static partial Regex ChoiceLetter();
     [GeneratedRegex(@"[Aa]nswer\s*(?:is|:)?\s*:?\s*\(?\$?(?:\\text\{)?\(?([A-E])\b")] private static partial Regex AnswerIsLetter();
