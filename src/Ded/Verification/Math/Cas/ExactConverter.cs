@@ -18,6 +18,7 @@ internal sealed class ExactConverter(Budget budget)
         switch (node)
         {
             case Num { IsFloat: false } n: return RationalFunction.Of(Poly.Constant(n.Value));
+            case Sym { Name: "i" }: return null; // the imaginary unit: i² = −1 is left to the numeric check
             case Sym s: return Atom(s.Name);
             case Const { Name: "pi" or "e" } c: return Atom("#" + c.Name);
             case Neg neg: return Convert(neg.Inner)?.Negate();

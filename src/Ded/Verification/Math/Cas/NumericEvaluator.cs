@@ -14,6 +14,7 @@ internal sealed class NumericEvaluator(int seed, int point, Budget budget)
         return node switch
         {
             Num n => n.Value.ToDouble(),
+            Sym { Name: "i" } => Complex.ImaginaryOne,
             Sym s => SymbolValue(s.Name),
             Const c => c.Name switch { "pi" => System.Math.PI, "e" => System.Math.E, _ => double.PositiveInfinity },
             Neg g => -Evaluate(g.Inner),
