@@ -40,6 +40,11 @@ public sealed class MathVerifierTests
     [InlineData("2", "$2.0000001$", true)]
     [InlineData("2", "$2.001$", false)]
     [InlineData("\\text{(A)}", "$\\boxed{A}$", true)]
+    [InlineData("5", "$5 cm$", true)]
+    [InlineData("12", "$12$ square feet", true)]
+    [InlineData("-3", "$\\boxed{−3}$", true)]
+    [InlineData("y = 2x + 3", "$\\boxed{2x+3}$", true)]
+    [InlineData("x \\le 5", "$(-\\infty, 5]$", true)]
     [InlineData("C", "The answer is (C).", true)]
     [InlineData("C", "The answer is (B).", false)]
     public void Verifies(string gold, string pred, bool expected)

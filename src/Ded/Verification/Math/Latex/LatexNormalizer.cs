@@ -22,6 +22,8 @@ internal static partial class LatexNormalizer
         s = Degrees().Replace(s, "");
         s = s.Replace("\\%", "").Replace("%", "").Replace("\\$", "").Replace("$", "").Replace("€", "").Replace("£", "");
         s = PercentWords().Replace(s, "");
+        s = UnitWords().Replace(s, "");
+        s = s.Replace('−', '-').Replace('–', '-').Replace('⋅', '*').Replace("∈", "\\in ");
         s = BracedComma().Replace(s, "").Replace("²", "^2").Replace("³", "^3");
         s = Thousands().Replace(s, m => m.Value.Replace(",", ""));
         s = TextConnector().Replace(s, ",");
@@ -77,6 +79,8 @@ internal static partial class LatexNormalizer
     [GeneratedRegex(@"\\(?:left|right)(?=[\(\)\[\]\|\\])")] private static partial Regex LeftRight();
     [GeneratedRegex(@"\\[dtc]frac")] private static partial Regex FracVariants();
     [GeneratedRegex(@"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|\\degree|°|\^\s*\{\s*o\s*\}")] private static partial Regex Degrees();
+    // why: Math-Verify's units normalization; single letters (m, g, s) stay, they are usually variables.
+    [GeneratedRegex(@"(?<=[\d}]\s*)(?:square\s+|sq\.?\s+|cubic\s+)?(?:cm|mm|km|meters?|metres?|inch(?:es)?|feet|foot|ft|miles?|units?|dollars?|cents?|hours?|hrs?|minutes?|mins?|seconds?|secs?|days?|weeks?|months?|years?|degrees?|kg|grams?|pounds?|lbs?|ounces?|oz|yuan|liters?|litres?|ml|mph|km/h|points?|people|persons?|students?|ways?|times)\b(?:\s*\^\s*\{?\s*[23]\s*\}?)?")] private static partial Regex UnitWords();
     [GeneratedRegex(@"(?<=\d\s*)(?:percentage|percent|pct)\b|\\text\{\s*(?:percent|pct)\s*\}")] private static partial Regex PercentWords();
     [GeneratedRegex(@"(?<![\d(\[{,;.]\s*)\d{1,3}(?:,\d{3})+(?!\d)")] private static partial Regex Thousands();
     [GeneratedRegex(@"\\(?:text|textbf|mbox|mathrm)\{\s*(?:and|or|,)\s*\}")] private static partial Regex TextConnector();
