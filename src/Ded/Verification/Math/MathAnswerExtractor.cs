@@ -20,6 +20,8 @@ public static partial class MathAnswerExtractor
 {
     private const int MaxSpans = 6;        // math spans tried from the end
     private const int MaxBareChars = 300;  // longer undelimited text is prose, not an answer
+    private const int MaxTailChars = 8_000;  // regex stages scan only the end: answers come last, and bounded work
+                                             // keeps a megabyte of adversarial delimiters linear
 
     /// <summary>Answer candidates in priority order (possibly empty).</summary>
     public static IReadOnlyList<string> Extract(string text, MathExtraction mode) => Candidates(text, mode).ToList();
@@ -38,19 +40,22 @@ public static partial class MathAnswerExtractor
         var latex = mode != MathExtraction.Expr;
         var expr = mode != MathExtraction.Latex;
         var boxes = BoxedContents(body);
-        foreach (var c in BoxedOrFinal(body, boxes, latex)) yield return c;
+        var tail = body.Length > MaxTailChars ? body[^MaxTailChars..] : body;
+        foreach (var c in BoxedOrFinal(body, tail, boxes, latex)) yield return c;
         var trimmed = body.Trim();
         var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed)
             && Prose().Matches(StripCommands().Replace(trimmed, " ")).Count < 2;
         if (bare && latex) yield return trimmed;
         // why: Math-Verify ranks LaTeX spans and plain expressions of equal priority by position, last first.
+        var offset = body.Length - tail.Length;
+        body = tail;
         var mathSpans = MathSpans(body);
         var spans = new List<(int At, string Content)>();
         if (latex) spans.AddRange(GroupedMathSpans(body, mathSpans));
         if (expr)
         {
             // why: numbers inside a math span or a box belong to that span, not to the prose.
-            var covered = mathSpans.Select(x => (x.At, x.End)).Concat(boxes.Select(b => (At: b.Start, b.End))).ToList();
+            var covered = mathSpans.Select(x => (x.At, x.End)).Concat(boxes.Select(b => (At: b.Start - offset, End: b.End - offset))).ToList();
             spans.AddRange(PlainExpressions(body).Where(p => !covered.Any(c => p.At >= c.At && p.At < c.End)));
         }
         foreach (var span in spans.OrderByDescending(x => x.At).Take(MaxSpans)) yield return span.Content;
@@ -94,16 +99,16 @@ public static partial class MathAnswerExtractor
         return s;
     }
 
-    private static List<string> BoxedOrFinal(string body, List<Box> boxes, bool latex)
+    private static List<string> BoxedOrFinal(string body, string tail, List<Box> boxes, bool latex)
     {
         var result = new List<string>();
         var group = LastBoxGroup(body, boxes);
-        var finals = FinalAnswer().Matches(body);
+        var finals = FinalAnswer().Matches(tail);
         var final = finals.Count > 0 ? finals[^1] : null;
         var boxStart = group.Count > 0 ? group[0].Start : -1;
         var finalCandidates = final is null ? [] : FinalAnswerCandidates(final.Groups[1].Value, latex);
         var boxCandidate = group.Count == 0 ? null : string.Join(", ", group.Select(b => b.Content));
-        if (final is not null && final.Index > boxStart)
+        if (final is not null && final.Index + (body.Length - tail.Length) > boxStart)
         {
             result.AddRange(finalCandidates);
             if (boxCandidate is not null) result.Add(boxCandidate);
@@ -225,7 +230,7 @@ public static partial class MathAnswerExtractor
     }
 
     [GeneratedRegex(@"(?is)final\s+answer\s*(?:is)?\s*[:：]?\s*(.{1,400}?)(?=\.\s|\.$|\n|I hope|$)")] private static partial Regex FinalAnswer();
-    [GeneratedRegex(@"\$\$(.+?)\$\$|\\\[(.+?)\\\]|(?<![\\$])\$((?:\\\$|[^$\n])+?)(?<!\\)\$|\\\(([^\n]+?)\\\)", RegexOptions.Singleline)] private static partial Regex MathSpan();
+    [GeneratedRegex(@"\$\$(.{1,1500}?)\$\$|\\\[(.{1,1500}?)\\\]|(?<![\\$])\$((?:\\\$|[^$\n]){1,500}?)(?<!\\)\$|\\\(([^\n]{1,500}?)\\\)", RegexOptions.Singleline)] private static partial Regex MathSpan();
     [GeneratedRegex(@"(?<![A-Za-z\d.,_^{\\])-?(?:[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?|[1-9]\d{0,2}(?: \d{3})+(?![\d.,])|\d+(?:[.,]\d+)?|\.\d+)(?:\s*[/*^]\s*-?\d+(?:\.\d+)?)*")] private static partial Regex PlainExpression();
     [GeneratedRegex(@"(?<!\d)(?:[1-9]\d{0,2}(?:[, ]\d{3})+(?:\.\d+)?|(?>\d+),\d+)")] private static partial Regex PlainNumber();
     [GeneratedRegex(@"^[1-9]\d{0,2}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")] private static partial Regex ThousandsNumber();

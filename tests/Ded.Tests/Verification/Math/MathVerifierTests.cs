@@ -74,6 +74,21 @@ public sealed class MathVerifierTests
         Assert.Equal(MathVerifyStatus.TooLarge, MathVerifier.Verify("1", huge, MathVerifyOptions.Default).Status);
     }
 
+    [Theory]
+    [InlineData("$$x")]
+    [InlineData("\\[")]
+    [InlineData("$")]
+    [InlineData("\\boxed{")]
+    [InlineData("final answer is ")]
+    [InlineData("1,")]
+    public void Megabyte_of_repeated_delimiters_finishes_fast(string unit)
+    {
+        var text = string.Concat(Enumerable.Repeat(unit, 900_000 / unit.Length));
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var verdict = MathVerifier.Verify("1", text, MathVerifyOptions.Default);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(2), $"{unit}: {sw.Elapsed.TotalMilliseconds} ms ({verdict.Status})");
+    }
+
     [Fact]
     public void A_spent_budget_is_a_timeout()
     {
