@@ -129,7 +129,7 @@ public static partial class MathAnswerExtractor
         var isAt = segment.LastIndexOf(" is ", StringComparison.Ordinal);
         var tail = isAt >= 0 ? segment[(isAt + 4)..] : segment;
         var spans = MathSpans(tail);
-        if (latex && spans.Count > 0) list.Add(spans[^1].Content);
+        if (latex && spans.Count > 0) list.Add(GroupedMathSpans(tail, spans).Last().Content);
         var plain = Regex.Replace(tail, @"\\\(|\\\)|\\\[|\\\]|\$", "").Trim().TrimEnd('.');
         if (!Words().IsMatch(StripCommands().Replace(plain, ""))) list.Add(plain);
         if (PlainExpressions(tail) is { Count: > 0 } nums) list.Add(nums[^1].Content);

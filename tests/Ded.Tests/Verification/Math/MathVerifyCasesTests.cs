@@ -10,11 +10,8 @@ public sealed class MathVerifyCasesTests
     /// <summary>Known disagreements, by line of math_verify_cases.jsonl.</summary>
     public static readonly IReadOnlyDictionary<int, string> KnownDisagreements = new Dictionary<int, string>
     {
-        [63] = "pred boxes `\\boxed{12 $ and $13 }` (broken delimiters), then a final-answer phrase quoting \"$12 $ and $13 $\"; "
-             + "we take the later phrase's last span (13). Math-Verify's expected verdict rests on its gold prose parse.",
         [198] = "gold `1 \\leq |z| \\leq 3/2` against `z \\in [-3/2,-1] \\cup [1,3/2]`: equal only after solving |z| "
               + "inequalities, which Math-Verify does through sympy's solver; we do not solve inequalities.",
-        [219] = "pred `W(x)=1orW(x)=-1` glues \"or\" between letters; we read it as one product chain, Math-Verify splits it.",
         [265] = "Math-Verify expects `1 - 1/\\mathrm{e}` to equal `1 + 1/\\mathrm{e}` (a quirk of its \\mathrm{e} parse); "
               + "they differ by 2/e and we say so.",
     };

@@ -28,6 +28,7 @@ internal static partial class LatexNormalizer
         s = Thousands().Replace(s, m => m.Value.Replace(",", ""));
         s = TextConnector().Replace(s, ",");
         s = WordConnector().Replace(s, ",");
+        s = GluedConnector().Replace(s, ",");
         s = RepeatedCommas().Replace(s, ",");
         s = Implies().Split(s)[^1];
         s = CutApprox(s);
@@ -85,5 +86,7 @@ internal static partial class LatexNormalizer
     [GeneratedRegex(@"(?<![\d(\[{,;.]\s*)\d{1,3}(?:,\d{3})+(?!\d)")] private static partial Regex Thousands();
     [GeneratedRegex(@"\\(?:text|textbf|mbox|mathrm)\{\s*(?:and|or|,)\s*\}")] private static partial Regex TextConnector();
     [GeneratedRegex(@"(?<![A-Za-z\\])(?:and|or)(?![A-Za-z])")] private static partial Regex WordConnector();
+    // why: spaces are often lost in extracted answers: `W(x)=1orW(x)=-1`.
+    [GeneratedRegex(@"(?<=[\d)])(?:or|and)(?=[A-Z(\\])")] private static partial Regex GluedConnector();
     [GeneratedRegex(@"\\Rightarrow|\\implies|\\Longrightarrow")] private static partial Regex Implies();
 }
