@@ -199,7 +199,7 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
 
     private bool RelationCompare(Rel gold, Node pred)
     {
-        if (pred is Interval or Union or TupleNode) return AsInterval(gold) is { } iv && Equal(iv, pred);
+        if (pred is Interval or Union or TupleNode) return AsSet(gold) is { } set && Equal(set, pred);
         if (pred is not Rel pr) return false;
         var (gOps, gParts) = Oriented(gold);
         var (pOps, pParts) = Oriented(pr);
@@ -239,6 +239,20 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
         if (ratio is null) return true;
         if (ratio.Value.Magnitude < 1e-12) return false;
         return op is "=" or "!=" || (System.Math.Abs(ratio.Value.Imaginary) < 1e-9 && ratio.Value.Real > 0);
+    }
+
+    /// <summary>A relation as a set: `a &lt; x &lt; b` → (a, b); `a ≤ |x| ≤ b` (0 ≤ a) → [−b, −a] ∪ [a, b].</summary>
+    private Node? AsSet(Rel r)
+    {
+        var (ops, parts) = Oriented(r);
+        if (parts.Count == 3 && parts[1] is Func { Name: "abs" } && ops.All(o => o is "<" or "<=")
+            && new NumericEvaluator(options.Seed, 0, budget).Evaluate(parts[0]) is { Imaginary: 0, Real: > 0 })
+        {
+            bool lowOpen = ops[0] == "<", highOpen = ops[1] == "<";
+            return new Union([new Interval(new Neg(parts[2]), new Neg(parts[0]), highOpen, lowOpen),
+                new Interval(parts[0], parts[2], lowOpen, highOpen)]);
+        }
+        return AsInterval(r);
     }
 
     private static Interval? AsInterval(Rel r)

@@ -45,6 +45,8 @@ public sealed class MathVerifierTests
     [InlineData("-3", "$\\boxed{−3}$", true)]
     [InlineData("y = 2x + 3", "$\\boxed{2x+3}$", true)]
     [InlineData("x \\le 5", "$(-\\infty, 5]$", true)]
+    [InlineData("2 < |x| < 5", "$(-5, -2) \\cup (2, 5)$", true)]
+    [InlineData("2 < |x| < 5", "$(-5, -2] \\cup (2, 5)$", false)]
     [InlineData("C", "The answer is (C).", true)]
     [InlineData("C", "The answer is (B).", false)]
     public void Verifies(string gold, string pred, bool expected)

@@ -10,8 +10,6 @@ public sealed class MathVerifyCasesTests
     /// <summary>Known disagreements, by line of math_verify_cases.jsonl.</summary>
     public static readonly IReadOnlyDictionary<int, string> KnownDisagreements = new Dictionary<int, string>
     {
-        [198] = "gold `1 \\leq |z| \\leq 3/2` against `z \\in [-3/2,-1] \\cup [1,3/2]`: equal only after solving |z| "
-              + "inequalities, which Math-Verify does through sympy's solver; we do not solve inequalities.",
         [265] = "Math-Verify expects `1 - 1/\\mathrm{e}` to equal `1 + 1/\\mathrm{e}` (a quirk of its \\mathrm{e} parse); "
               + "they differ by 2/e and we say so.",
     };
