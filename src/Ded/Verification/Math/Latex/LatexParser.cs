@@ -312,11 +312,7 @@ internal sealed class LatexParser
         var start = _pos;
         while (_pos < _s.Length && char.IsAsciiLetter(_s[_pos])) _pos++;
         var word = _s[start.._pos];
-        foreach (var f in Functions)
-        {
-            if (!word.Equals(f, StringComparison.Ordinal)) continue;
-            return ParseFunctionArgs(f);
-        }
+        if (Functions.Contains(word)) return ParseFunctionArgs(word);
         if (word is "sqrt" && Peek() == '(') return new Func("sqrt", [ParseFunctionArgument()]);
         if (word is "pi") return new Const("pi");
         if (word is "inf" or "infty" or "oo") return new Const("inf");
@@ -356,8 +352,6 @@ internal sealed class LatexParser
             case "lceil": { var inner = ParseSum(); Expect("\\rceil"); return new Func("ceil", [inner]); }
             case "begin": return ParseEnvironment();
             case "sum": case "prod": return ParseBigOperator(name);
-            case "log": case "lg": case "ln":
-                return ParseFunctionArgs(name);
         }
         if (Functions.Contains(name)) return ParseFunctionArgs(name);
         if (TextCommands.Contains(name)) return ParseText();
