@@ -13,5 +13,8 @@ internal static class BenchCatalog
         TrainBench.Definition,
         LevenshteinBench.Definition,
         new BenchDefinition("dedup", DedupBench.Description, DedupBench.RunAsync),
+        new BenchDefinition("verify-math",
+            "Math answer verification on the shared Math-Verify cases: per second (1 core, all cores), p50/p99 latency.",
+            VerifyMathBench.RunAsync),
     ];
 }

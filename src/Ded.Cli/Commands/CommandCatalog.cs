@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return DecontaminateCommand.Create();
         yield return TokenizeCommand.Create();
         yield return TrainCommand.Create();
+        yield return VerifyCommand.Create();
         yield return BenchCommand.Create();
     }
 }

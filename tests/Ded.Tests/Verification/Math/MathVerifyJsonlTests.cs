@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Ded.Verification.Math;
+using Xunit;
+
+namespace Ded.Tests.Verification.Math;
+
+/// <summary>The `ded verify math` file format: ids echoed, results in input order, bad lines named.</summary>
+public sealed class MathVerifyJsonlTests
+{
+    [Fact]
+    public async Task Writes_one_result_per_line_in_order()
+    {
+        var input = string.Join('\n',
+            """{"id": "a", "gold": "\\frac{1}{2}", "pred": "so \\boxed{0.5}"}""",
+            """{"id": 7, "gold": "B", "pred": "The answer is (C).", "extraction": "choice"}""",
+            """{"gold": "3", "pred": "nothing to see"}""",
+            """{"id": "r", "gold": "0.3333", "pred": "$\\frac{1}{3}$", "float_rounding": 4}""");
+        var output = new StringWriter();
+        var count = await MathVerifyJsonl.ProcessAsync(new StringReader(input), output, "in.jsonl", MathVerifyOptions.Default, CancellationToken.None);
+        Assert.Equal(4, count);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["a", "7", "", "r"], lines.Select(l => l.GetProperty("id").ValueKind == JsonValueKind.Null ? "" : l.GetProperty("id").ToString()));
+        Assert.Equal([true, false, false, true], lines.Select(l => l.GetProperty("equivalent").GetBoolean()));
+        Assert.Equal(["ok", "ok", "no_answer", "ok"], lines.Select(l => l.GetProperty("status").GetString()));
+        Assert.Equal("1/2", lines[0].GetProperty("gold_normalized").GetString());
+    }
+
+    [Theory]
+    [InlineData("""{"gold": "1"}""", "in.jsonl:2: pred")]
+    [InlineData("""{"gold": "1", "pred": "1", "extraction": "fancy"}""", "in.jsonl:2: extraction")]
+    [InlineData("not json", "in.jsonl:2: not valid JSON")]
+    public async Task A_bad_line_names_file_line_and_field(string bad, string expected)
+    {
+        var input = """{"gold": "1", "pred": "1"}""" + "\n" + bad;
+        var e = await Assert.ThrowsAsync<FormatException>(() =>
+            MathVerifyJsonl.ProcessAsync(new StringReader(input), new StringWriter(), "in.jsonl", MathVerifyOptions.Default, CancellationToken.None));
+        Assert.StartsWith(expected, e.Message);
+    }
+}
