@@ -1,0 +1,38 @@
+using System.CommandLine;
+using Ded.Recipes;
+using Ded.Runs;
+
+namespace Ded.Cli.Commands;
+
+/// <summary>`ded run RECIPE`: every curation stage in order on one run folder.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var recipeArg = CliSupport.RecipeArgument();
+        var outOption = CliSupport.OutOption(required: false);
+        var latency = CliSupport.LabLatencyOption();
+        var command = new Command("run", "Run every stage of a recipe: rollout, verify and filter, compress, diversify, export.") { recipeArg, outOption, latency };
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
+        {
+            var path = parse.GetValue(recipeArg)!;
+            var recipe = RecipeLoader.Load(path);
+            await RunAsync(recipe, File.ReadAllText(path), parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe),
+                TimeSpan.FromMilliseconds(parse.GetValue(latency)), ct);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Shared with `ded lab`: check inputs, open the folder, run all stages, say where the exports are.</summary>
+    public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, CancellationToken ct)
+    {
+        var questions = CurationRun.Prepare(recipe); // every input checked before the run folder is touched
+        using var store = RunStore.Open(folder);
+        var export = await CliSupport.WithRolloutProgressAsync(progress =>
+            CurationRun.RunAllAsync(store, recipe, recipeText, questions, CliSupport.Services(labLatency, progress), ct));
+        Console.Out.WriteLine($"run folder: {store.Folder}");
+        Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
+        Console.Out.WriteLine($"lineage of any row: ded show TRAJECTORY_ID --out {folder}");
+    }
+}
