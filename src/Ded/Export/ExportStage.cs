@@ -10,11 +10,11 @@ namespace Ded.Export;
 /// <summary>One exported training example: the question as the user turn, the full teacher response as the reply.</summary>
 public sealed class ExportRow
 {
-    [JsonPropertyName("trajectory_id")] public required string TrajectoryId { get; init; }
-    [JsonPropertyName("question_id")] public required string QuestionId { get; init; }
-    [JsonPropertyName("teacher")] public required string Teacher { get; init; }
-    [JsonPropertyName("question")] public required string Question { get; init; }
-    [JsonPropertyName("response")] public required string Response { get; init; }
+    [JsonPropertyName("trajectory_id")] public string TrajectoryId { get; init; } = "";
+    [JsonPropertyName("question_id")] public string QuestionId { get; init; } = "";
+    [JsonPropertyName("teacher")] public string Teacher { get; init; } = "";
+    [JsonPropertyName("question")] public string Question { get; init; } = "";
+    [JsonPropertyName("response")] public string Response { get; init; } = "";
 }
 
 /// <summary>The files one export wrote.</summary>
