@@ -61,7 +61,7 @@ public static class QuestionLoader
         }
         catch (JsonException e)
         {
-            throw new RecipeException(source.Path, lineNumber, "", $"is not valid JSON ({e.Message.Split(" Path:")[0]}); one JSON object per line");
+            throw new RecipeException(source.Path, lineNumber, "", $"is not valid JSON at column {e.BytePositionInLine + 1}; each line must be one JSON object");
         }
         if (row.ValueKind != JsonValueKind.Object)
             throw new RecipeException(source.Path, lineNumber, "", "must be a JSON object");
