@@ -36,7 +36,11 @@ public static class DiversityStage
             ct.ThrowIfCancellationRequested();
             var pool = dropped.Contains(question.Id) ? []
                 : store.TrajectoriesOf(question.Id).Where(t => passed.Contains(t.Id)).ToList(); // sorted by id
-            if (pool.Count == 0) continue;
+            if (pool.Count == 0)
+            {
+                store.SaveSelections(question.Id, strategy, []); // clears picks a rerun's filters no longer allow
+                continue;
+            }
             var decisions = Decide(question.Id, pool, options, tokenizer);
             store.SaveSelections(question.Id, strategy, decisions);
             questions++;
