@@ -17,7 +17,8 @@ public sealed record Recipe
     public IReadOnlyList<TeacherSpec> Teachers { get; init; } = [];
     public StudentSpec Student { get; init; } = new();
     public SamplingSettings Sampling { get; init; } = new();
-    public int MaxConcurrency { get; init; } = 8; // requests in flight at once
+    public int MaxConcurrency { get; init; } = DefaultMaxConcurrency; // requests in flight at once, over all teachers
+    public const int DefaultMaxConcurrency = 8;
     public FilterOptions Filters { get; init; } = new();
     public CompressionOptions Compression { get; init; } = new();
     public DiversityOptions Diversity { get; init; } = new();

@@ -202,8 +202,8 @@ public static class RecipeLoader
 
     private static int ReadRollouts(RecipeSection? s)
     {
-        if (s is null) return new Recipe { Name = "", SourcePath = "" }.MaxConcurrency;
-        var value = s.Int("max_concurrency", 8, 1, 1024);
+        if (s is null) return Recipe.DefaultMaxConcurrency;
+        var value = s.Int("max_concurrency", Recipe.DefaultMaxConcurrency, 1, 1024);
         s.Done();
         return value;
     }

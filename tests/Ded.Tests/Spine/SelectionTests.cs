@@ -87,4 +87,27 @@ public class SelectionTests
         await DiversityStage.RunAsync(store, new DiversityOptions(), null, CancellationToken.None);
         Assert.Equal(["hard-t"], store.Selections("farthest").Select(s => s.TrajectoryId));
     }
+
+    private sealed class WordTokenizer : ITokenizer
+    {
+        private readonly Dictionary<string, int> _ids = new();
+        public IReadOnlyList<int> EncodeToIds(string text) =>
+            text.Split(' ').Select(w => _ids.TryGetValue(w, out var id) ? id : _ids[w] = 1000 + _ids.Count * 70000).ToList();
+    }
+
+    [Fact]
+    public void TokenDistanceCountsTokenEdits()
+    {
+        // By characters "alpha beta gamma" is far from "alpha beta gamma delta" (6 edits); by tokens it is 1 edit.
+        var pool = new[] { "alpha beta gamma", "alpha beta gamma delta", "x" }.Select((raw, i) => Spine.T($"t{i}", raw)).ToList();
+        var options = new DiversityOptions { P = 2, Distance = Filtering.TextUnit.Tokens };
+        var d = DiversityStage.Decide("q1", pool, options, new WordTokenizer());
+        Assert.Equal("farthest-P: most distant pair (distance 4)", d[1].Reason); // "alpha beta gamma delta" vs "x"
+        Assert.Equal((false, 1), (d[0].IsSelected, d[0].MinDistance));
+        using var dir = new TempDir();
+        using var store = RunStore.Open(dir.Path);
+        // Checked eagerly, before the stage touches the store.
+        var e = Assert.Throws<InvalidOperationException>(() => { _ = DiversityStage.RunAsync(store, options, null, CancellationToken.None); });
+        Assert.Equal("diversity.distance is tokens but no tokenizer is configured; set `distance: chars` in the recipe", e.Message);
+    }
 }
