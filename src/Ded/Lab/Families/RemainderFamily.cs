@@ -1,0 +1,36 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Ded.Lab.Families;
+
+/// <summary>Remainders: n mod m. Difficulty = digits of n minus one, and a larger divisor.</summary>
+internal sealed partial class RemainderFamily : ILabFamily
+{
+    public string Name => "remainder";
+    public LabDomain Domain => LabDomain.Math;
+
+    public string Generate(int difficulty, Random rng)
+    {
+        int digits = Math.Clamp(difficulty + 1, 2, 7);
+        long n = rng.NextInt64((long)Math.Pow(10, digits - 1), (long)Math.Pow(10, digits));
+        int m = rng.Next(3, 8 + 3 * difficulty);
+        return $"Remainder of {n} divided by {m}?";
+    }
+
+    public LabSolution? Solve(string question, Slip slip)
+    {
+        var match = Shape().Match(question);
+        if (!match.Success) return null;
+        long n = long.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
+        long m = long.Parse(match.Groups["m"].Value, CultureInfo.InvariantCulture);
+        long q = slip.Number(n / m);
+        long product = slip.Number(q * m);
+        long r = slip.Number(n - product);
+        return new LabSolution(
+            [new($"{n} / {m} = {q} r", $"{q}"), new($"{q} * {m} = {product}", $"{product}"), new($"{n} - {product} = {r}", $"{r}")],
+            r.ToString(CultureInfo.InvariantCulture));
+    }
+
+    [GeneratedRegex(@"^Remainder of (?<n>\d+) divided by (?<m>\d+)\?$")]
+    private static partial Regex Shape();
+}
