@@ -18,13 +18,14 @@ internal static class LabCommand
             var path = FindLabRecipe();
             var text = File.ReadAllText(path);
             var recipe = RecipeLoader.Parse(text, path);
-            if (parse.GetValue(quick))
+            bool isQuick = parse.GetValue(quick);
+            if (isQuick)
             {
                 recipe = LabRecipe.Quick(recipe);
                 text = LabRecipe.QuickNote + text;
             }
-            await RunCommand.RunAsync(recipe, text, parse.GetValue(outOption) ?? Path.Combine("runs", recipe.Name), 
-                TimeSpan.FromMilliseconds(parse.GetValue(latency)), ct);
+            await RunCommand.RunAsync(recipe, text, parse.GetValue(outOption) ?? Path.Combine("runs", recipe.Name),
+                TimeSpan.FromMilliseconds(parse.GetValue(latency)), isQuick, ct);
             return 0;
         }));
         return command;

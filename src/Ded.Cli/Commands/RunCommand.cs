@@ -18,20 +18,23 @@ internal static class RunCommand
             var path = parse.GetValue(recipeArg)!;
             var recipe = RecipeLoader.Load(path);
             await RunAsync(recipe, File.ReadAllText(path), parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe),
-                TimeSpan.FromMilliseconds(parse.GetValue(latency)), ct);
+                TimeSpan.FromMilliseconds(parse.GetValue(latency)), isQuick: false, ct);
             return 0;
         }));
         return command;
     }
 
     /// <summary>Shared with `ded lab`: check inputs, open the folder, run all stages, say where the exports are.</summary>
-    public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, CancellationToken ct)
+    public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, bool isQuick, CancellationToken ct)
     {
+        var started = DateTimeOffset.UtcNow;
         var questions = CurationRun.Prepare(recipe); // every input checked before the run folder is touched
         using var store = RunStore.Open(folder);
         var export = await CliSupport.WithRolloutProgressAsync(progress =>
             CurationRun.RunAllAsync(store, recipe, recipeText, questions, CliSupport.Services(labLatency, progress), ct));
+        var metrics = CurationMetrics.Write(store, CurationMetrics.Build(store, recipe, isQuick, started));
         Console.Out.WriteLine($"run folder: {store.Folder}");
+        Console.Out.WriteLine($"metrics: {metrics}");
         Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
         Console.Out.WriteLine($"lineage of any row: ded show TRAJECTORY_ID --out {folder}");
     }

@@ -223,4 +223,23 @@ public class PipelineTests
         Assert.Contains($"{t.Id}  teacher {t.Teacher}  sample {t.SampleIndex}  verdict correct  filters pass  selected farthest", question);
         Assert.Null(Lineage.Describe(store, "nope"));
     }
+
+    [Fact]
+    public async Task MetricsFunnelCountsTheStore()
+    {
+        using var dir = new TempDir();
+        var (store, _, recipe) = await RunAsync(dir);
+        using var _s = store;
+        var metrics = CurationMetrics.Build(store, recipe, isQuick: false, DateTimeOffset.UtcNow);
+        var funnel = metrics.Funnel!;
+        // The fake teacher answers \boxed{seed % 2}; gold is "1": the wrong ones are exactly the even seeds.
+        int wrong = store.Trajectories().Count(t => t.Seed % 2 == 0);
+        Assert.Equal((3, 36, wrong, 0, 0), (funnel.QuestionsIn, funnel.TrajectoriesSampled, funnel.Wrong, funnel.BadlyFormed, funnel.Truncated));
+        Assert.Equal(store.Selections("farthest").Count(s => s.IsSelected), funnel.Selected);
+        Assert.Equal(["t1", "t2"], metrics.Histograms.Select(h => h.Series).Order());
+        var browsed = metrics.Selected[0];
+        Assert.Equal(browsed.Chosen.Count * browsed.Chosen.Count, browsed.Distances.Count);
+        Assert.Equal("6", metrics.Run.Settings["M"]);
+        Assert.EndsWith("metrics.json", CurationMetrics.Write(store, metrics));
+    }
 }
