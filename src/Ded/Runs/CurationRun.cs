@@ -67,7 +67,7 @@ public static class CurationRun
             return null;
         }
         if (services.PassRates is null)
-            throw new InvalidOperationException("compression.enabled is true but no student pass-rate estimator is available; set it false or configure a student");
+            throw new InvalidOperationException("question compression needs a student pass-rate estimator and none is configured; leave compression.enabled false until a student is");
         var summary = await CompressionStage.RunAsync(store, services.PassRates, recipe.Compression, cancellationToken);
         services.Log($"compress: {summary.Kept} of {summary.Questions} questions kept, {summary.Dropped} dropped as already solved");
         return summary;

@@ -242,4 +242,28 @@ public class PipelineTests
         Assert.Equal("6", metrics.Run.Settings["M"]);
         Assert.EndsWith("metrics.json", CurationMetrics.Write(store, metrics));
     }
+
+    private sealed class Collect : IProgress<RolloutProgress>
+    {
+        public List<RolloutProgress> Reports { get; } = [];
+        public void Report(RolloutProgress value) { lock (Reports) Reports.Add(value); }
+    }
+
+    [Fact]
+    public async Task RolloutReportsProgressToTheEnd()
+    {
+        using var dir = new TempDir();
+        using var store = RunStore.Open(dir.Path);
+        var progress = new Collect();
+        var questions = new[] { Spine.Q("a"), Spine.Q("b") };
+        store.IngestQuestions(questions);
+        var teacher = new TeacherClient(new TeacherSpec { Name = "t", Lab = "oracle" }, new FakeTeacher());
+        var summary = await RolloutStage.RunAsync(store, questions, [teacher],
+            new RolloutOptions { Sampling = new SamplingSettings { SamplesPerQuestion = 3 }, MaxConcurrency = 2 }, progress, CancellationToken.None);
+        Assert.Equal(new RolloutSummary(6, 0, 6, 0, 0), summary);
+        Assert.Equal(new RolloutProgress(6, 0, 0, 0, 0, null), progress.Reports[0]);
+        var last = progress.Reports.Last(r => r.Done == 6);
+        Assert.Equal((6, 0, 0, TimeSpan.Zero), (last.Total, last.InFlight, last.Failed, last.Eta!.Value));
+        Assert.All(progress.Reports, r => Assert.InRange(r.InFlight, 0, 2));
+    }
 }
