@@ -40,11 +40,10 @@ internal static class CliSupport
         }
     }
 
-    public static CurationServices Services(TimeSpan labLatency, IProgress<RolloutProgress>? progress) => new()
+    public static CurationServices Services(TimeSpan labLatency) => new()
     {
         Teachers = spec => TeacherClients.Create(spec, labLatency),
         Verifier = new LabExactVerifier(), // the math and code verifiers plug in here as they land
-        RolloutProgress = progress,
         // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
         Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(line),
     };

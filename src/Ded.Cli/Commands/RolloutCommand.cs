@@ -17,10 +17,10 @@ internal static class RolloutCommand
         {
             var path = parse.GetValue(recipeArg)!;
             var recipe = RecipeLoader.Load(path);
-            var questions = CurationRun.Prepare(recipe); // every input checked before the run folder is touched
+            var services = CliSupport.Services(TimeSpan.FromMilliseconds(parse.GetValue(latency)));
+            var run = CurationRun.Prepare(recipe, File.ReadAllText(path), services, throughExport: false); // before the folder is touched
             using var store = RunStore.Open(parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe));
-            await CliSupport.WithRolloutProgressAsync(progress => CurationRun.RolloutAsync(store, recipe, File.ReadAllText(path), questions,
-                CliSupport.Services(TimeSpan.FromMilliseconds(parse.GetValue(latency)), progress), ct));
+            await CliSupport.WithRolloutProgressAsync(progress => CurationRun.RolloutAsync(store, run, services with { RolloutProgress = progress }, ct));
             Console.Out.WriteLine($"run folder: {store.Folder}");
             return 0;
         }));

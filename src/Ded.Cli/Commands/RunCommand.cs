@@ -28,10 +28,11 @@ internal static class RunCommand
     public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, bool isQuick, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var questions = CurationRun.Prepare(recipe); // every input checked before the run folder is touched
+        var services = CliSupport.Services(labLatency);
+        var run = CurationRun.Prepare(recipe, recipeText, services, throughExport: true); // before the folder is touched
         using var store = RunStore.Open(folder);
         var export = await CliSupport.WithRolloutProgressAsync(progress =>
-            CurationRun.RunAllAsync(store, recipe, recipeText, questions, CliSupport.Services(labLatency, progress), ct));
+            CurationRun.RunAllAsync(store, run, services with { RolloutProgress = progress }, ct));
         var metrics = CurationMetrics.Write(store, CurationMetrics.Build(store, recipe, isQuick, started));
         Console.Out.WriteLine($"run folder: {store.Folder}");
         Console.Out.WriteLine($"metrics: {metrics}");

@@ -28,18 +28,33 @@ public sealed record CurationServices
 /// </summary>
 public static class CurationRun
 {
-    /// <summary>Reads the recipe's questions whole and checks them before the run folder is touched.</summary>
+    /// <summary>
+    /// Everything that can fail on the user's input, before the run folder is touched: reads every question
+    /// whole, builds every teacher client (an endpoint's key must be set) and, when the run goes on past the rollout,
+    /// checks that the later stages have what the recipe asks for (a student for compression, a tokenizer for tokens).
+    /// </summary>
     /// <exception cref="RecipeException">A question file with a bad line.</exception>
-    public static IReadOnlyList<Question> Prepare(Recipe recipe) => QuestionLoader.Load(recipe.Questions);
+    /// <exception cref="InvalidOperationException">A missing API key, student or tokenizer.</exception>
+    public static PreparedRun Prepare(Recipe recipe, string recipeText, CurationServices services, bool throughExport)
+    {
+        var questions = QuestionLoader.Load(recipe.Questions);
+        var teachers = recipe.Teachers.Select(services.Teachers).ToList();
+        if (throughExport)
+        {
+            if (recipe.Compression.Enabled && services.PassRates is null) throw NoStudent();
+            if ((recipe.Filters.LengthUnit == TextUnit.Tokens || recipe.Diversity.Distance == TextUnit.Tokens) && services.Tokenizer is null)
+                throw new InvalidOperationException("the recipe counts tokens (filters.length_unit or diversity.distance) but no tokenizer is configured; use chars");
+        }
+        return new PreparedRun(recipe, recipeText, questions, teachers);
+    }
 
     /// <summary>Snapshots the recipe, ingests the questions (idempotent) and draws the missing samples.</summary>
-    public static async Task<RolloutSummary> RolloutAsync(RunStore store, Recipe recipe, string recipeText,
-        IReadOnlyList<Question> questions, CurationServices services, CancellationToken cancellationToken)
+    public static async Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
     {
+        var (recipe, recipeText, questions, teachers) = run;
         store.SnapshotRecipe(recipe, recipeText);
         int added = store.IngestQuestions(questions);
         services.Log($"questions: {questions.Count} ({added} new)");
-        var teachers = recipe.Teachers.Select(services.Teachers).ToList();
         var options = new RolloutOptions { Sampling = recipe.Sampling, MaxConcurrency = recipe.MaxConcurrency };
         var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
         services.Log($"rollout: {summary.Total} samples, {summary.AlreadyStored} already stored, {summary.Sent} received now, " +
@@ -66,8 +81,7 @@ public static class CurationRun
             services.Log("compress: disabled in the recipe (compression.enabled: false)");
             return null;
         }
-        if (services.PassRates is null)
-            throw new InvalidOperationException("question compression needs a student pass-rate estimator and none is configured; leave compression.enabled false until a student is");
+        if (services.PassRates is null) throw NoStudent();
         var summary = await CompressionStage.RunAsync(store, services.PassRates, recipe.Compression, cancellationToken);
         services.Log($"compress: {summary.Kept} of {summary.Questions} questions kept, {summary.Dropped} dropped as already solved");
         return summary;
@@ -88,14 +102,20 @@ public static class CurationRun
         return summary;
     }
 
-    /// <summary>Every stage in order.</summary>
-    public static async Task<ExportSummary> RunAllAsync(RunStore store, Recipe recipe, string recipeText, IReadOnlyList<Question> questions,
-        CurationServices services, CancellationToken cancellationToken)
+    /// <summary>Every stage in order (prepare with <c>throughExport: true</c>).</summary>
+    public static async Task<ExportSummary> RunAllAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
     {
-        await RolloutAsync(store, recipe, recipeText, questions, services, cancellationToken);
+        var recipe = run.Recipe;
+        await RolloutAsync(store, run, services, cancellationToken);
         await FilterAsync(store, recipe, services, cancellationToken);
         await CompressAsync(store, recipe, services, cancellationToken);
         await DiversifyAsync(store, recipe, services, cancellationToken);
         return await ExportAsync(store, recipe, services, cancellationToken);
     }
+
+    private static InvalidOperationException NoStudent() => new(
+        "question compression needs a student pass-rate estimator and none is configured; leave compression.enabled false until a student is");
 }
+
+/// <summary>A run whose inputs have all been read and checked: ready to touch the run folder.</summary>
+public sealed record PreparedRun(Recipe Recipe, string RecipeText, IReadOnlyList<Question> Questions, IReadOnlyList<TeacherClient> Teachers);

@@ -15,6 +15,9 @@ public class PipelineTests
 {
     private const string RecipeYaml = """
         name: fake
+        questions:
+          sources:
+            - lab: { count: 1 }   # replaced by the test's own questions
         teachers:
           - name: t1
             lab: oracle
@@ -45,8 +48,9 @@ public class PipelineTests
             Verifier = new LabExactVerifier(),
         };
         var questions = Questions.Select((q, i) => Spine.Q($"q{i}", q, gold: "1")).ToList();
+        var run = CurationRun.Prepare(recipe, RecipeYaml, services, throughExport: true) with { Questions = questions };
         var store = RunStore.Open(dir.Path);
-        await CurationRun.RunAllAsync(store, recipe, RecipeYaml, questions, services, CancellationToken.None);
+        await CurationRun.RunAllAsync(store, run, services, CancellationToken.None);
         return (store, teachers, recipe);
     }
 
