@@ -46,10 +46,14 @@ public static class CurationMetrics
         ["strategy"] = RunStore.Snake(r.Diversity.Strategy),
     };
 
+    private static readonly string[] FilterOrder = ["truncation", "max_length", "think_pairing", "correctness"];
+
     private static Funnel Funnel(RunStore store, string strategy)
     {
-        var decisions = store.FilterDecisions();
-        int Failed(string filter) => decisions.Count(d => d.Filter == filter && !d.Passed);
+        // Each dropped trajectory counts once, at the first filter it failed, so the funnel's steps add up.
+        var firstFailure = store.FilterDecisions().Where(d => !d.Passed).GroupBy(d => d.TrajectoryId)
+            .Select(g => g.MinBy(d => Array.IndexOf(FilterOrder, d.Filter))!.Filter).ToList();
+        int Failed(params string[] filters) => firstFailure.Count(filters.Contains);
         var passed = store.PassedAllFilters();
         var trajectories = store.Trajectories();
         var withCorpus = trajectories.Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).ToHashSet();
@@ -62,7 +66,7 @@ public static class CurationMetrics
             TooEasy = store.CompressionDecisions().Count(c => !c.IsKept),
             QuestionsKept = selected.Select(s => s.QuestionId).Distinct().Count(),
             TrajectoriesSampled = trajectories.Count,
-            Truncated = Failed("truncation"),
+            Truncated = Failed("truncation", "max_length"), // cut off by the endpoint or over the recipe's length limit
             BadlyFormed = Failed("think_pairing"),
             Wrong = Failed("correctness"),
             Selected = selected.Count,

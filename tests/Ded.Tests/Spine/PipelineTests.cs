@@ -240,6 +240,9 @@ public class PipelineTests
         int wrong = store.Trajectories().Count(t => t.Seed % 2 == 0);
         Assert.Equal((3, 36, wrong, 0, 0), (funnel.QuestionsIn, funnel.TrajectoriesSampled, funnel.Wrong, funnel.BadlyFormed, funnel.Truncated));
         Assert.Equal(store.Selections("farthest").Count(s => s.IsSelected), funnel.Selected);
+        // The steps add up: every trajectory is either passed or counted at exactly one step.
+        Assert.Equal(store.PassedAllFilters().Count, funnel.TrajectoriesSampled - funnel.Truncated - funnel.BadlyFormed - funnel.Wrong);
+        Assert.Equal(funnel.QuestionsKept, funnel.QuestionsIn - funnel.NoCorrectAnswer - funnel.TooEasy);
         Assert.Equal(["t1", "t2"], metrics.Histograms.Select(h => h.Series).Order());
         var browsed = metrics.Selected[0];
         Assert.Equal(browsed.Chosen.Count * browsed.Chosen.Count, browsed.Distances.Count);
