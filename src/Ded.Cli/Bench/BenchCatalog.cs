@@ -8,5 +8,7 @@ internal static class BenchCatalog
 {
     public static IReadOnlyList<BenchDefinition> All { get; } =
     [
+        new BenchDefinition("client", "Endpoint client stack: 100,000 requests, 256 in flight, against an instant loopback server",
+            ClientBench.RunAsync),
     ];
 }

@@ -15,6 +15,7 @@ internal static class CommandCatalog
         yield return RunCommand.Create();
         yield return LabCommand.Create();
         yield return ShowCommand.Create();
+        yield return ReportCommand.Create();
         yield return BenchCommand.Create();
     }
 }

@@ -1,0 +1,14 @@
+namespace Ded.Teachers.Endpoints;
+
+/// <summary>Keys under which the client stack stamps <c>ChatResponse.AdditionalProperties</c>; read them with <see cref="EndpointAnswer"/>.</summary>
+public static class EndpointMetadata
+{
+    /// <summary>Wall time from the first attempt to the answer, in milliseconds (double).</summary>
+    public const string LatencyMs = "ded.latency_ms";
+
+    /// <summary>Attempts taken, the first included (int).</summary>
+    public const string Attempts = "ded.attempts";
+
+    /// <summary>Base URL that produced the answer (string).</summary>
+    public const string BaseUrl = "ded.base_url";
+}
