@@ -33,7 +33,7 @@ internal static class CliSupport
         {
             return await body();
         }
-        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException)
+        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 2;

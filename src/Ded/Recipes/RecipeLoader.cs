@@ -4,6 +4,7 @@ using Ded.Filtering;
 using Ded.Rollouts;
 using Ded.Selection;
 using Ded.Teachers;
+using Ded.Teachers.Endpoints;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -157,23 +158,81 @@ public static class RecipeLoader
         return spec;
     }
 
+    /// <summary>The endpoint block, keys as docs/endpoints.md lists them; `base_url` is a shorthand for one `base_urls` entry.</summary>
     private static EndpointOptions ReadEndpoint(RecipeSection s)
     {
-        var d = new EndpointOptions { BaseUrl = "", Model = "" };
-        var urlNode = s.Node("base_url");
-        var url = s.RequiredString("base_url");
-        if (!Uri.TryCreate(url, UriKind.Absolute, out _))
-            throw new RecipeException(s.File, urlNode!.Start.Line, s.KeyPath("base_url"), $"must be an absolute URL (got '{url}')");
+        var d = new EndpointOptions();
+        var single = s.String("base_url", null);
+        var retry = s.Section("retry");
+        var sampling = s.Section("sampling");
+        var prices = s.Section("prices");
         var options = new EndpointOptions
         {
-            BaseUrl = url,
+            BaseUrls = s.StringList("base_urls") ?? (single is null ? d.BaseUrls : [single]),
             Model = s.RequiredString("model"),
-            ApiKeyEnv = s.String("api_key_env", d.ApiKeyEnv)!,
-            MaxConcurrency = s.Int("max_concurrency", d.MaxConcurrency, 1, 1024),
-            TimeoutSeconds = s.Double("timeout_seconds", d.TimeoutSeconds, 1, 86_400),
+            ApiKeyEnv = s.String("api_key_env", d.ApiKeyEnv),
+            MaxInFlight = s.Int("max_in_flight", d.MaxInFlight, 1),
+            RequestsPerMinute = s.Has("requests_per_minute") ? s.Int("requests_per_minute", 0, 1) : d.RequestsPerMinute,
+            TokensPerMinute = s.Has("tokens_per_minute") ? s.Int("tokens_per_minute", 0, 1) : d.TokensPerMinute,
+            ConnectTimeout = s.Duration("connect_timeout", d.ConnectTimeout),
+            AttemptTimeout = s.Duration("attempt_timeout", d.AttemptTimeout),
+            Stream = s.Bool("stream", d.Stream),
+            MaxTokensField = s.String("max_tokens_field", d.MaxTokensField)!,
+            Retry = retry is null ? d.Retry : ReadRetry(retry),
+            Sampling = sampling is null ? d.Sampling : ReadEndpointSampling(sampling),
+            Prices = prices is null ? d.Prices : ReadPrices(prices),
         };
         s.Done();
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new RecipeException(s.File, s.Line, "", e.Message);
+        }
         return options;
+    }
+
+    private static EndpointRetryOptions ReadRetry(RecipeSection s)
+    {
+        var d = new EndpointRetryOptions();
+        var retry = new EndpointRetryOptions
+        {
+            MaxAttempts = s.Int("max_attempts", d.MaxAttempts, 1),
+            BaseDelay = s.Duration("base_delay", d.BaseDelay),
+            MaxDelay = s.Duration("max_delay", d.MaxDelay),
+            UseJitter = s.Bool("use_jitter", d.UseJitter),
+            JitterSeed = s.Int("jitter_seed", d.JitterSeed),
+        };
+        s.Done();
+        return retry;
+    }
+
+    private static EndpointSamplingOptions ReadEndpointSampling(RecipeSection s)
+    {
+        var d = new EndpointSamplingOptions();
+        var kwargs = s.Section("chat_template_kwargs");
+        var sampling = new EndpointSamplingOptions
+        {
+            TopK = s.Has("top_k") ? s.Int("top_k", 0, 0) : d.TopK,
+            MinP = s.Has("min_p") ? s.Double("min_p", 0, 0, 1) : d.MinP,
+            Stop = s.StringList("stop") ?? d.Stop,
+            ChatTemplateKwargs = kwargs is null ? d.ChatTemplateKwargs : kwargs.Scalars(),
+        };
+        s.Done();
+        return sampling;
+    }
+
+    private static EndpointPrices ReadPrices(RecipeSection s)
+    {
+        var prices = new EndpointPrices
+        {
+            InputPerMillion = (decimal)s.Double("input_per_million", 0, 0, 1e6),
+            OutputPerMillion = (decimal)s.Double("output_per_million", 0, 0, 1e6),
+        };
+        s.Done();
+        return prices;
     }
 
     private static StudentSpec ReadStudent(RecipeSection? s)

@@ -91,6 +91,35 @@ internal sealed class RecipeSection
             : throw Error(node, key, $"must be true or false (got {Describe(node)})");
     }
 
+    /// <summary>A duration as `hh:mm:ss` (e.g. `00:00:10`) or a number of seconds.</summary>
+    public TimeSpan Duration(string key, TimeSpan fallback)
+    {
+        var node = Node(key);
+        if (node is null) return fallback;
+        var text = (node as YamlScalarNode)?.Value ?? "";
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
+            return TimeSpan.FromSeconds(seconds);
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero) return span;
+        throw Error(node, key, $"must be a duration like 00:00:10 or a number of seconds (got {Describe(node)})");
+    }
+
+    /// <summary>Every key of this mapping as a string, number or boolean (for pass-through maps such as chat_template_kwargs).</summary>
+    public IReadOnlyDictionary<string, object> Scalars()
+    {
+        var values = new Dictionary<string, object>();
+        foreach (var (k, v) in _node.Children)
+        {
+            var key = (k as YamlScalarNode)?.Value ?? "";
+            _known.Add(key);
+            if (v is not YamlScalarNode { Value: { } text } scalar)
+                throw Error(v, key, $"must be a string, number or boolean (got {Describe(v)})");
+            values[key] = scalar.Style is YamlDotNet.Core.ScalarStyle.SingleQuoted or YamlDotNet.Core.ScalarStyle.DoubleQuoted ? text
+                : text is "true" or "false" ? text == "true"
+                : double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number : text;
+        }
+        return values;
+    }
+
     /// <summary>An enum written as its lower-case name (e.g. `llamafactory`, `chars`).</summary>
     public T Enum<T>(string key, T fallback) where T : struct, Enum
     {

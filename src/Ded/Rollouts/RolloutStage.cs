@@ -41,9 +41,7 @@ public static class RolloutStage
         var invocation = Guid.NewGuid().ToString("N");
         int abandoned = store.AbandonUnfinishedRequests(invocation);
         var clients = teachers.ToDictionary(t => t.Spec.Name, t => t.Client);
-        // An endpoint may allow fewer streams than the run as a whole; lab teachers only share the global limit.
-        var gates = teachers.Where(t => t.Spec.Endpoint is not null)
-            .ToDictionary(t => t.Spec.Name, t => new SemaphoreSlim(t.Spec.Endpoint!.MaxConcurrency));
+
         var plan = Plan(questions, teachers.Select(t => t.Spec).ToList(), options.Sampling);
         var stored = store.StoredRequestKeys();
         var pending = plan.Where(r => !stored.Contains(r.RequestKey)).ToList();
@@ -51,19 +49,7 @@ public static class RolloutStage
         tracker.Report();
 
         await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = ct },
-            async (request, token) =>
-            {
-                var gate = gates.GetValueOrDefault(request.Teacher.Name);
-                if (gate is not null) await gate.WaitAsync(token);
-                try
-                {
-                    await SampleAsync(store, clients[request.Teacher.Name], request, invocation, tracker, token);
-                }
-                finally
-                {
-                    gate?.Release();
-                }
-            });
+            async (request, token) => await SampleAsync(store, clients[request.Teacher.Name], request, invocation, tracker, token));
 
         store.SaveMetrics("rollout", new Dictionary<string, double>
         {

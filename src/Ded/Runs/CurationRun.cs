@@ -34,7 +34,8 @@ public static class CurationRun
     /// checks that the later stages have what the recipe asks for (a student for compression, a tokenizer for tokens).
     /// </summary>
     /// <exception cref="RecipeException">A question file with a bad line.</exception>
-    /// <exception cref="InvalidOperationException">A missing API key, student or tokenizer.</exception>
+    /// <exception cref="Teachers.Endpoints.EndpointException">An endpoint's API-key variable is not set.</exception>
+    /// <exception cref="InvalidOperationException">A missing student or tokenizer.</exception>
     public static PreparedRun Prepare(Recipe recipe, string recipeText, CurationServices services, bool throughExport)
     {
         var questions = QuestionLoader.Load(recipe.Questions);

@@ -1,7 +1,6 @@
-using System.ClientModel;
 using Ded.Lab;
 using Microsoft.Extensions.AI;
-using OpenAI;
+using Ded.Teachers.Endpoints;
 
 namespace Ded.Teachers;
 
@@ -10,7 +9,7 @@ public static class TeacherClients
 {
     /// <param name="labLatency">Simulated network latency for lab teachers (lab teachers answer in microseconds; demos and
     /// the kill-and-resume test need rollouts that take observable time). Zero for none.</param>
-    /// <exception cref="InvalidOperationException">An endpoint teacher whose API-key variable is not set.</exception>
+    /// <exception cref="EndpointException">An endpoint teacher whose API-key variable is not set.</exception>
     public static TeacherClient Create(TeacherSpec spec, TimeSpan labLatency)
     {
         if (spec.Lab is not null)
@@ -18,16 +17,8 @@ public static class TeacherClients
             var lab = LabTeachers.Create(spec.Lab);
             return new TeacherClient(spec, labLatency > TimeSpan.Zero ? new LatencyChatClient(lab, labLatency) : lab);
         }
-        var endpoint = spec.Endpoint!;
-        var key = Environment.GetEnvironmentVariable(endpoint.ApiKeyEnv);
-        if (string.IsNullOrEmpty(key))
-            throw new InvalidOperationException($"teacher '{spec.Name}': environment variable {endpoint.ApiKeyEnv} is not set; export it with the endpoint's API key");
-        var client = new OpenAIClient(new ApiKeyCredential(key), new OpenAIClientOptions
-        {
-            Endpoint = new Uri(endpoint.BaseUrl),
-            NetworkTimeout = TimeSpan.FromSeconds(endpoint.TimeoutSeconds),
-        });
-        return new TeacherClient(spec, client.GetChatClient(endpoint.Model).AsIChatClient());
+        // Retries, rate limits, max in flight and failover live in the endpoint stack; the run store is the pay-once cache above it.
+        return new TeacherClient(spec, EndpointClientFactory.Create(spec.Endpoint!));
     }
 }
 

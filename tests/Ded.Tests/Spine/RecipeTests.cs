@@ -53,6 +53,9 @@ public class RecipeTests
         { "missing jsonl", Minimal + "questions:\n  sources:\n    - jsonl:\n        path: nowhere.jsonl\n", "bad.yaml:7: questions.sources[0].jsonl.path file not found: /tmp/ded-recipes/nowhere.jsonl" },
         { "export format", Minimal + "export:\n  formats: [llamafactory, tlr]\n", "bad.yaml:5: export.formats[1] must be one of llamafactory, trl, parquet (got 'tlr') (did you mean 'trl'?)" },
         { "not yaml", "teachers: [\n", "bad.yaml:2: is not valid YAML: " },
+        { "endpoint typo", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      max_inflight: 4\n", "bad.yaml:5: unknown key 'max_inflight' in teachers[0].endpoint (did you mean 'max_in_flight'?)" },
+        { "endpoint duration", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      attempt_timeout: soon\n", "bad.yaml:5: teachers[0].endpoint.attempt_timeout must be a duration like 00:00:10 or a number of seconds (got 'soon')" },
+        { "endpoint invalid", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      base_urls: [ftp://x]\n", "bad.yaml:4: endpoint.base_urls: 'ftp://x' is not an http(s) URL" },
     };
 
     [Theory]
@@ -69,5 +72,41 @@ public class RecipeTests
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml"));
         Assert.Equal("x.yaml:0: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
+    }
+
+    [Fact]
+    public void EndpointBlockBindsToTheEndpointOptions()
+    {
+        const string yaml = """
+            teachers:
+              - name: qwq
+                endpoint:
+                  base_urls: [http://gpu-1:8000/v1, http://gpu-2:8000/v1]
+                  model: Qwen/QwQ-32B
+                  api_key_env: DED_KEY
+                  max_in_flight: 16
+                  requests_per_minute: 600
+                  attempt_timeout: 00:10:00
+                  connect_timeout: 5
+                  stream: true
+                  retry: { max_attempts: 3, base_delay: 2 }
+                  sampling: { top_k: 20, stop: ["</answer>"], chat_template_kwargs: { enable_thinking: true } }
+                  prices: { input_per_million: 0.4, output_per_million: 1.6 }
+              - name: local
+                endpoint: { base_url: "http://127.0.0.1:8000/v1", model: tiny }
+            """;
+        var teachers = RecipeLoader.Parse(yaml, "/tmp/e.yaml").Teachers;
+        var e = teachers[0].Endpoint!;
+        Assert.Equal(["http://gpu-1:8000/v1", "http://gpu-2:8000/v1"], e.BaseUrls);
+        Assert.Equal(("Qwen/QwQ-32B", "DED_KEY", 16, 600, (int?)null), (e.Model, e.ApiKeyEnv, e.MaxInFlight, e.RequestsPerMinute, e.TokensPerMinute));
+        Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), true), (e.AttemptTimeout, e.ConnectTimeout, e.Stream));
+        Assert.Equal((3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60)), (e.Retry.MaxAttempts, e.Retry.BaseDelay, e.Retry.MaxDelay));
+        Assert.Equal((20, (double?)null), (e.Sampling.TopK, e.Sampling.MinP));
+        Assert.Equal(["</answer>"], e.Sampling.Stop);
+        Assert.Equal(true, e.Sampling.ChatTemplateKwargs["enable_thinking"]);
+        Assert.Equal((0.4m, 1.6m), (e.Prices.InputPerMillion, e.Prices.OutputPerMillion));
+        Assert.Equal("Qwen/QwQ-32B", teachers[0].ModelId);
+        Assert.Equal(["http://127.0.0.1:8000/v1"], teachers[1].Endpoint!.BaseUrls);
+        Assert.Null(teachers[1].Endpoint!.ApiKeyEnv);
     }
 }
