@@ -109,4 +109,20 @@ public class RecipeTests
         Assert.Equal(["http://127.0.0.1:8000/v1"], teachers[1].Endpoint!.BaseUrls);
         Assert.Null(teachers[1].Endpoint!.ApiKeyEnv);
     }
+
+    [Fact]
+    public void ARunKeepsTheResolvedRecipeAndReadsItBack()
+    {
+        const string yaml = "name: snap\nteachers:\n  - name: q\n    endpoint: { base_url: 'http://127.0.0.1:8000/v1', model: m, attempt_timeout: 60, sampling: { chat_template_kwargs: { enable_thinking: true } } }\ndiversity:\n  strategy: random\n  p: 3\n";
+        using var dir = new TempDir();
+        var recipe = RecipeLoader.Parse(yaml, dir.File("snap.yaml"));
+        using (var store = Runs.RunStore.Open(dir.Path))
+            store.SnapshotRecipe(recipe, yaml);
+        using var reopened = Runs.RunStore.OpenExisting(dir.Path);
+        var back = reopened.Recipe();
+        Assert.Equal(("snap", SelectionStrategy.Random, 3), (back.Name, back.Diversity.Strategy, back.Diversity.P));
+        Assert.Equal((TimeSpan.FromSeconds(60), "m"), (back.Teachers[0].Endpoint!.AttemptTimeout, back.Teachers[0].ModelId));
+        Assert.Equal(recipe.Sampling, back.Sampling);
+        reopened.SnapshotRecipe(recipe, yaml); // the same recipe again is accepted
+    }
 }
