@@ -37,6 +37,7 @@ internal static class RunCommand
         Console.Out.WriteLine($"run folder: {store.Folder}");
         Console.Out.WriteLine($"metrics: {metrics}");
         Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
-        Console.Out.WriteLine($"lineage of any row: ded show TRAJECTORY_ID --out {folder}");
+        var example = store.Selections(RunStore.Snake(recipe.Diversity.Strategy)).FirstOrDefault(s => s.IsSelected)?.TrajectoryId ?? "TRAJECTORY_ID";
+        Console.Out.WriteLine($"lineage of a row: ded show {example} --out {folder}");
     }
 }
