@@ -102,6 +102,15 @@ public class CliProcessTests
         Assert.Equal(Count(folder, "SELECT count(*) FROM (SELECT trajectory_id FROM filter_decisions GROUP BY trajectory_id HAVING min(passed) = 1)"),
             Count(folder, "SELECT count(*) FROM selections WHERE strategy = 'farthest'"));
         Assert.True(File.Exists(Path.Combine(folder, "exports", "ded_lab.sharegpt.json")));
+
+        // `ded show` on a selected trajectory prints its whole lineage.
+        var selected = stdout.Split('\n').Single(l => l.StartsWith("lineage of a row: ded show ")).Split(" ")[6];
+        var (showCode, show, _) = await Spine.RunCliAsync("show", selected, "--out", folder);
+        Assert.Equal(0, showCode);
+        foreach (var label in new[] { "trajectory   " + selected, "question     ", "  gold       ", "teacher      ", "sampling     M=4 temperature=0.7",
+                     "sample       index ", "request      key ", "response     finish reason stop", "  raw        <think>", "verdict      correct by lab-exact",
+                     "filters      PASS truncation", "PASS max_length", "PASS think_pairing", "PASS correctness", "selection    farthest: SELECTED (rank " })
+            Assert.Contains(label, show);
     }
 
     private static async Task<int> WaitForTrajectoriesAsync(string folder, System.Diagnostics.Process process, int min)
