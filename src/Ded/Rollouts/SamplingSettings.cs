@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 
 namespace Ded.Rollouts;
 
@@ -19,12 +17,4 @@ public sealed record SamplingSettings
 
     /// <summary>First 16 hex digits of SHA-256 over <see cref="Canonical"/>.</summary>
     public string Hash() => Hashing.Hex16(Canonical());
-}
-
-internal static class Hashing
-{
-    public static string Hex(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
-    public static string Hex16(string text) => Hex(text)[..16];
-    public static long Int63(string text) =>
-        (long)(BitConverter.ToUInt64(SHA256.HashData(Encoding.UTF8.GetBytes(text))) & long.MaxValue);
 }
