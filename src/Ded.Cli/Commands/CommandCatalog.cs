@@ -7,6 +7,14 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return RolloutCommand.Create();
+        yield return StageCommands.Filter();
+        yield return StageCommands.Compress();
+        yield return StageCommands.Diversify();
+        yield return StageCommands.Export();
+        yield return RunCommand.Create();
+        yield return LabCommand.Create();
+        yield return ShowCommand.Create();
         yield return ReportCommand.Create();
         yield return DecontaminateCommand.Create();
         yield return TokenizeCommand.Create();

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Ded.Recipes;
+using Ded.Rollouts;
+using Ded.Runs;
+using Ded.Teachers;
+using Ded.Verification;
+using Spectre.Console;
+
+namespace Ded.Cli.Commands;
+
+/// <summary>What the stage commands share: options, error reporting, services and the rollout progress display.</summary>
+internal static class CliSupport
+{
+    public static Option<string?> OutOption(bool required) => new("--out")
+    {
+        Description = required ? "The run folder." : "The run folder (default: runs/<recipe name>-<UTC timestamp>).",
+        Required = required,
+    };
+
+    public static Option<int> LabLatencyOption() => new("--lab-latency-ms")
+    {
+        Description = "Simulated network latency per lab-teacher request, in milliseconds (lab teachers answer instantly).",
+        DefaultValueFactory = _ => 0,
+    };
+
+    public static Argument<string> RecipeArgument() => new("recipe") { Description = "The recipe YAML file." };
+
+    /// <summary>Runs a command body; errors the user can fix print as one line on stderr with exit code 2.</summary>
+    public static async Task<int> GuardAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+    }
+
+    public static CurationServices Services(TimeSpan labLatency) => new()
+    {
+        Teachers = spec => TeacherClients.Create(spec, labLatency),
+        Verifier = new LabExactVerifier(), // the math and code verifiers plug in here as they land
+        // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
+        Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(line),
+    };
+
+    public static string DefaultRunFolder(Recipe recipe) =>
+        Path.Combine("runs", $"{recipe.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+
+    /// <summary>Runs <paramref name="body"/> under a live progress bar on a terminal, or with a plain line a second otherwise.</summary>
+    public static async Task<T> WithRolloutProgressAsync<T>(Func<IProgress<RolloutProgress>, Task<T>> body)
+    {
+        if (Console.IsOutputRedirected || !AnsiConsole.Profile.Capabilities.Interactive)
+            return await body(new PlainProgress());
+        return await AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+            .StartAsync(ctx => body(new BarProgress(ctx.AddTask("rollouts"))));
+    }
+
+    internal static string Describe(RolloutProgress p) =>
+        $"rollouts: {p.AlreadyStored + p.Done}/{p.Total} stored ({p.Done} now), {p.InFlight} in flight, {p.Failed} failed, ETA {(p.Eta is { } eta ? eta.ToString(@"hh\:mm\:ss") : "-")}";
+
+    private sealed class BarProgress(ProgressTask task) : IProgress<RolloutProgress>
+    {
+        private readonly Lock _gate = new();
+
+        public void Report(RolloutProgress p)
+        {
+            lock (_gate)
+            {
+                task.MaxValue = Math.Max(1, p.Total);
+                task.Value = p.AlreadyStored + p.Done + p.Failed;
+                task.Description = Markup.Escape(Describe(p));
+            }
+        }
+    }
+
+    private sealed class PlainProgress : IProgress<RolloutProgress>
+    {
+        private readonly Lock _gate = new();
+        private readonly Stopwatch _sinceLine = Stopwatch.StartNew();
+        private bool _first = true;
+
+        public void Report(RolloutProgress p)
+        {
+            bool finished = p.AlreadyStored + p.Done + p.Failed == p.Total && p.InFlight == 0;
+            lock (_gate)
+            {
+                if (!_first && !finished && _sinceLine.Elapsed < TimeSpan.FromSeconds(1)) return;
+                _first = false;
+                _sinceLine.Restart();
+                Console.Out.WriteLine(Describe(p));
+            }
+        }
+    }
+
+    /// <summary>Opens an existing run and its recipe snapshot, for the stage commands after `rollout`.</summary>
+    public static (RunStore Store, Recipe Recipe) OpenRun(string folder)
+    {
+        var store = RunStore.OpenExisting(folder);
+        try
+        {
+            return (store, store.Recipe());
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Ded.Recipes;
+using Ded.Runs;
+
+namespace Ded.Cli.Commands;
+
+/// <summary>`ded run RECIPE`: every curation stage in order on one run folder.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var recipeArg = CliSupport.RecipeArgument();
+        var outOption = CliSupport.OutOption(required: false);
+        var latency = CliSupport.LabLatencyOption();
+        var command = new Command("run", "Run every stage of a recipe: rollout, verify and filter, compress, diversify, export.") { recipeArg, outOption, latency };
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
+        {
+            var path = parse.GetValue(recipeArg)!;
+            var recipe = RecipeLoader.Load(path);
+            await RunAsync(recipe, File.ReadAllText(path), parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe),
+                TimeSpan.FromMilliseconds(parse.GetValue(latency)), isQuick: false, ct);
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Shared with `ded lab`: check inputs, open the folder, run all stages, say where the exports are.</summary>
+    public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, bool isQuick, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var services = CliSupport.Services(labLatency);
+        var run = CurationRun.Prepare(recipe, recipeText, services, throughExport: true); // before the folder is touched
+        using var store = RunStore.Open(folder);
+        var export = await CliSupport.WithRolloutProgressAsync(progress =>
+            CurationRun.RunAllAsync(store, run, services with { RolloutProgress = progress }, ct));
+        var metrics = CurationMetrics.Write(store, CurationMetrics.Build(store, recipe, isQuick, started));
+        Console.Out.WriteLine($"run folder: {store.Folder}");
+        Console.Out.WriteLine($"metrics: {metrics}");
+        Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
+        var example = store.Selections(RunStore.Snake(recipe.Diversity.Strategy)).FirstOrDefault(s => s.IsSelected)?.TrajectoryId ?? "TRAJECTORY_ID";
+        Console.Out.WriteLine($"lineage of a row: ded show {example} --out {folder}");
+    }
+}

@@ -1,0 +1,85 @@
+using System.Text.Json;
+using Ded.Lab;
+using Ded.Recipes;
+
+namespace Ded.Data;
+
+/// <summary>Reads every question source of a recipe, whole, before anything is written to a run.</summary>
+public static class QuestionLoader
+{
+    /// <exception cref="RecipeException">A JSONL line that is not JSON, lacks a mapped field, or repeats an id.</exception>
+    public static IReadOnlyList<Question> Load(QuestionsOptions options)
+    {
+        var questions = new List<Question>();
+        foreach (var source in options.Sources)
+            questions.AddRange(source switch
+            {
+                LabPoolSource lab => FromLab(lab),
+                JsonlSource jsonl => FromJsonl(jsonl),
+                _ => throw new NotSupportedException(source.GetType().Name),
+            });
+        var duplicate = questions.GroupBy(q => q.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+            throw new RecipeException(duplicate.First().Source, 0, "questions", $"id '{duplicate.Key}' appears in more than one question; ids must be unique");
+        return questions;
+    }
+
+    public static IReadOnlyList<Question> FromLab(LabPoolSource source)
+    {
+        var pool = LabWorld.Pool(new LabPoolOptions
+        {
+            Families = source.Families ?? LabWorld.InDomainFamilies,
+            Count = source.Count, MinDifficulty = source.MinDifficulty, MaxDifficulty = source.MaxDifficulty, Seed = source.Seed,
+        });
+        return pool.Select(p => new Question
+        {
+            Id = p.Id, Source = "lab", Text = p.Question, GoldAnswer = p.Answer,
+            Domain = p.Domain.ToString().ToLowerInvariant(), Family = p.Family, Difficulty = p.Difficulty,
+            Metadata = new Dictionary<string, string> { ["pool_seed"] = source.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        }).ToList();
+    }
+
+    public static IReadOnlyList<Question> FromJsonl(JsonlSource source)
+    {
+        var questions = new List<Question>();
+        int lineNumber = 0;
+        foreach (var line in File.ReadLines(source.Path))
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            questions.Add(ReadLine(source, line, lineNumber));
+        }
+        return questions;
+    }
+
+    private static Question ReadLine(JsonlSource source, string line, int lineNumber)
+    {
+        JsonElement row;
+        try
+        {
+            row = JsonDocument.Parse(line).RootElement;
+        }
+        catch (JsonException e)
+        {
+            throw new RecipeException(source.Path, lineNumber, "", $"is not valid JSON at column {e.BytePositionInLine + 1}; each line must be one JSON object");
+        }
+        if (row.ValueKind != JsonValueKind.Object)
+            throw new RecipeException(source.Path, lineNumber, "", "must be a JSON object");
+        string Field(string name, bool required)
+        {
+            if (row.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+                return v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
+            if (!required) return "";
+            throw new RecipeException(source.Path, lineNumber, name, row.TryGetProperty(name, out _)
+                ? "must be a string or a number" : $"is missing (map another field with the jsonl source's key in the recipe)");
+        }
+        var id = row.TryGetProperty(source.IdField, out _) ? Field(source.IdField, true) : $"{Path.GetFileNameWithoutExtension(source.Path)}-{lineNumber}";
+        return new Question
+        {
+            Id = id, Source = Path.GetFileName(source.Path),
+            Text = Field(source.QuestionField, true), GoldAnswer = Field(source.AnswerField, true),
+            Domain = source.Domain, Family = source.FamilyField is null ? "" : Field(source.FamilyField, false),
+            Metadata = new Dictionary<string, string> { ["line"] = lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+    }
+}

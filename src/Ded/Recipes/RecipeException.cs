@@ -1,0 +1,17 @@
+namespace Ded.Recipes;
+
+/// <summary>A recipe or one of its input files is wrong. The message reads `file:line: key.path message`.</summary>
+public sealed class RecipeException : Exception
+{
+    public RecipeException(string file, long line, string keyPath, string message)
+        : base($"{System.IO.Path.GetFileName(file)}:{line}: {(keyPath.Length > 0 ? keyPath + " " : "")}{message}")
+    {
+        File = file;
+        Line = line;
+        KeyPath = keyPath;
+    }
+
+    public string File { get; }
+    public long Line { get; }
+    public string KeyPath { get; }
+}

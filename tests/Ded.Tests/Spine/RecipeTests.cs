@@ -1,0 +1,128 @@
+using Ded.Export;
+using Ded.Filtering;
+using Ded.Recipes;
+using Ded.Selection;
+using Ded.Tests.Support;
+using Xunit;
+
+namespace Ded.Tests.Spine;
+
+public class RecipeTests
+{
+    private const string Minimal = "teachers:\n  - name: oracle\n    lab: oracle\n";
+
+    [Fact]
+    public void LabRecipeBindsEveryKey()
+    {
+        var recipe = RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"));
+        Assert.Equal("lab", recipe.Name);
+        Assert.Equal(["oracle", "careful", "verbose", "explorer"], recipe.Teachers.Select(t => t.Lab));
+        Assert.Equal(8, recipe.Sampling.SamplesPerQuestion);
+        Assert.Equal(0.7, recipe.Sampling.Temperature);
+        Assert.Equal(TextUnit.Chars, recipe.Filters.LengthUnit);
+        Assert.Equal(4000, recipe.Filters.MaxLength);
+        Assert.Equal(4, recipe.Diversity.P);
+        Assert.Equal(SelectionStrategy.Farthest, recipe.Diversity.Strategy);
+        Assert.Equal([ExportFormat.LlamaFactory, ExportFormat.Trl, ExportFormat.Parquet], recipe.Export.Formats);
+        var pool = Assert.IsType<Data.LabPoolSource>(Assert.Single(recipe.Questions.Sources));
+        Assert.Equal(60, pool.Count);
+    }
+
+    [Fact]
+    public void DefaultsApplyWhenSectionsAreAbsent()
+    {
+        var recipe = RecipeLoader.Parse(Minimal, "/tmp/min.yaml");
+        Assert.Equal("min", recipe.Name);
+        Assert.Equal(new Rollouts.SamplingSettings(), recipe.Sampling);
+        Assert.Equal(new FilterOptions(), recipe.Filters);
+        Assert.Equal(new DiversityOptions(), recipe.Diversity);
+        Assert.Equal(8, recipe.MaxConcurrency);
+    }
+
+    // Each row: a recipe body and the exact message it must fail with (file:line: key.path message).
+    public static TheoryData<string, string, string> BrokenRecipes => new()
+    {
+        { "typo in a key", Minimal + "sampling:\n  temprature: 0.6\n", "bad.yaml:5: unknown key 'temprature' in sampling (did you mean 'temperature'?)" },
+        { "out of range", Minimal + "diversity:\n  p: 0\n", "bad.yaml:5: diversity.p must be >= 1 (got 0)" },
+        { "wrong type", Minimal + "sampling:\n  temperature: hot\n", "bad.yaml:5: sampling.temperature must be a number (got 'hot')" },
+        { "bad enum", Minimal + "filters:\n  length_unit: char\n", "bad.yaml:5: filters.length_unit must be one of chars, tokens (got 'char') (did you mean 'chars'?)" },
+        { "top-level typo", Minimal + "sampeling:\n  seed: 1\n", "bad.yaml:4: unknown key 'sampeling' in the recipe (did you mean 'sampling'?)" },
+        { "bool", Minimal + "filters:\n  think_pairing: yes please\n", "bad.yaml:5: filters.think_pairing must be true or false (got 'yes please')" },
+        { "no teachers", "sampling:\n  seed: 1\n", "bad.yaml:1: teachers is required: a list of `- name: X` with `lab: NAME` or `endpoint: {...}`" },
+        { "unknown lab teacher", "teachers:\n  - name: o\n    lab: oracel\n", "bad.yaml:3: teachers[0].lab unknown lab teacher 'oracel' (known: oracle, careful, verbose, explorer) (did you mean 'oracle'?)" },
+        { "missing jsonl", Minimal + "questions:\n  sources:\n    - jsonl:\n        path: nowhere.jsonl\n", "bad.yaml:7: questions.sources[0].jsonl.path file not found: /tmp/ded-recipes/nowhere.jsonl" },
+        { "export format", Minimal + "export:\n  formats: [llamafactory, tlr]\n", "bad.yaml:5: export.formats[1] must be one of llamafactory, trl, parquet (got 'tlr') (did you mean 'trl'?)" },
+        { "not yaml", "teachers: [\n", "bad.yaml:2: is not valid YAML: " },
+        { "endpoint typo", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      max_inflight: 4\n", "bad.yaml:5: unknown key 'max_inflight' in teachers[0].endpoint (did you mean 'max_in_flight'?)" },
+        { "endpoint duration", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      attempt_timeout: soon\n", "bad.yaml:5: teachers[0].endpoint.attempt_timeout must be a duration like 00:00:10 or a number of seconds (got 'soon')" },
+        { "endpoint invalid", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      base_urls: [ftp://x]\n", "bad.yaml:4: endpoint.base_urls: 'ftp://x' is not an http(s) URL" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BrokenRecipes))]
+    public void BrokenRecipeNamesFileLineAndKey(string name, string yaml, string expected)
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml, "/tmp/ded-recipes/bad.yaml"));
+        if (name == "not yaml") Assert.StartsWith(expected, e.Message);
+        else Assert.Equal(expected, e.Message);
+    }
+
+    [Fact]
+    public void MissingRecipeFileIsARecipeError()
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml"));
+        Assert.Equal("x.yaml:0: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
+    }
+
+    [Fact]
+    public void EndpointBlockBindsToTheEndpointOptions()
+    {
+        const string yaml = """
+            teachers:
+              - name: qwq
+                endpoint:
+                  base_urls: [http://gpu-1:8000/v1, http://gpu-2:8000/v1]
+                  model: Qwen/QwQ-32B
+                  api_key_env: DED_KEY
+                  max_in_flight: 16
+                  requests_per_minute: 600
+                  attempt_timeout: 00:10:00
+                  connect_timeout: 5
+                  stream: true
+                  retry: { max_attempts: 3, base_delay: 2 }
+                  sampling: { top_k: 20, stop: ["</answer>"], chat_template_kwargs: { enable_thinking: true } }
+                  prices: { input_per_million: 0.4, output_per_million: 1.6 }
+              - name: local
+                endpoint: { base_url: "http://127.0.0.1:8000/v1", model: tiny }
+            """;
+        var teachers = RecipeLoader.Parse(yaml, "/tmp/e.yaml").Teachers;
+        var e = teachers[0].Endpoint!;
+        Assert.Equal(["http://gpu-1:8000/v1", "http://gpu-2:8000/v1"], e.BaseUrls);
+        Assert.Equal(("Qwen/QwQ-32B", "DED_KEY", 16, 600, (int?)null), (e.Model, e.ApiKeyEnv, e.MaxInFlight, e.RequestsPerMinute, e.TokensPerMinute));
+        Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), true), (e.AttemptTimeout, e.ConnectTimeout, e.Stream));
+        Assert.Equal((3, TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(60)), (e.Retry.MaxAttempts, e.Retry.BaseDelay, e.Retry.MaxDelay));
+        Assert.Equal((20, (double?)null), (e.Sampling.TopK, e.Sampling.MinP));
+        Assert.Equal(["</answer>"], e.Sampling.Stop);
+        Assert.Equal(true, e.Sampling.ChatTemplateKwargs["enable_thinking"]);
+        Assert.Equal((0.4m, 1.6m), (e.Prices.InputPerMillion, e.Prices.OutputPerMillion));
+        Assert.Equal("Qwen/QwQ-32B", teachers[0].ModelId);
+        Assert.Equal(["http://127.0.0.1:8000/v1"], teachers[1].Endpoint!.BaseUrls);
+        Assert.Null(teachers[1].Endpoint!.ApiKeyEnv);
+    }
+
+    [Fact]
+    public void ARunKeepsTheResolvedRecipeAndReadsItBack()
+    {
+        const string yaml = "name: snap\nteachers:\n  - name: q\n    endpoint: { base_url: 'http://127.0.0.1:8000/v1', model: m, attempt_timeout: 60, sampling: { chat_template_kwargs: { enable_thinking: true } } }\ndiversity:\n  strategy: random\n  p: 3\n";
+        using var dir = new TempDir();
+        var recipe = RecipeLoader.Parse(yaml, dir.File("snap.yaml"));
+        using (var store = Runs.RunStore.Open(dir.Path))
+            store.SnapshotRecipe(recipe, yaml);
+        using var reopened = Runs.RunStore.OpenExisting(dir.Path);
+        var back = reopened.Recipe();
+        Assert.Equal(("snap", SelectionStrategy.Random, 3), (back.Name, back.Diversity.Strategy, back.Diversity.P));
+        Assert.Equal((TimeSpan.FromSeconds(60), "m"), (back.Teachers[0].Endpoint!.AttemptTimeout, back.Teachers[0].ModelId));
+        Assert.Equal(recipe.Sampling, back.Sampling);
+        reopened.SnapshotRecipe(recipe, yaml); // the same recipe again is accepted
+    }
+}
