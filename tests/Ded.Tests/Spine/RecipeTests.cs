@@ -24,7 +24,7 @@ public class RecipeTests
         Assert.Equal(4, recipe.Diversity.P);
         Assert.Equal(SelectionStrategy.Farthest, recipe.Diversity.Strategy);
         Assert.Equal([ExportFormat.LlamaFactory, ExportFormat.Trl, ExportFormat.Parquet], recipe.Export.Formats);
-        var pool = Assert.IsType<Data.LabPoolSource>(Assert.Single(recipe.Questions.Sources));
+        var pool = Assert.IsType<global::Ded.Data.LabPoolSource>(Assert.Single(recipe.Questions.Sources));
         Assert.Equal(60, pool.Count);
     }
 
