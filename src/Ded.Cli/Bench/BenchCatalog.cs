@@ -8,5 +8,6 @@ internal static class BenchCatalog
 {
     public static IReadOnlyList<BenchDefinition> All { get; } =
     [
+        SandboxBench.Definition,
     ];
 }
