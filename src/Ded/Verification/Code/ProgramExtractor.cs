@@ -38,7 +38,7 @@ public static partial class ProgramExtractor
         {
             var at = response.LastIndexOf(end, StringComparison.Ordinal);
             if (at >= 0)
-                return response[(at + end.Length)..];
+                return response[(at + end.Length)..].TrimStart('\r', '\n');
         }
         var opened = response.Contains("<think>", StringComparison.Ordinal)
             || response.Contains("<|begin_of_thought|>", StringComparison.Ordinal);
