@@ -88,7 +88,7 @@ public sealed class CodeVerifier(ISandbox sandbox)
     internal static CodeStatus Classify(CodeTests tests, int index, SandboxTestRun run, CodeVerifyOptions options)
     {
         var limits = options.Limits;
-        if (run.IsWallTimeout || run.Signal == SignalCpuLimit || run.CpuTime > limits.CpuTimePerTest)
+        if (run.IsWallTimeout || run.IsCpuTimeout || run.Signal == SignalCpuLimit || run.CpuTime > limits.CpuTimePerTest)
             return CodeStatus.Timeout;
         if (run.Signal == SignalFileSize || run.StdoutBytes >= limits.MaxOutputBytes
             || (run.Report == "exception\tOSError" && run.StderrTail.Contains("[Errno 27] File too large", StringComparison.Ordinal)))

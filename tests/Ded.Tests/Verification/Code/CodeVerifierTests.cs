@@ -37,6 +37,29 @@ public sealed class CodeVerifierTests(SandboxFixture fixture)
         Assert.Equal((status, passed, 3), (verdict.Status, verdict.TestsPassed, verdict.TestsTotal));
     }
 
+    // Three busy processes keep both cores queued; the program needs ~0.4 s of CPU and gets 1 s of wall time. Wall
+    // time alone would call it a timeout on this loaded machine; wall time net of CPU queueing does not.
+    [Fact]
+    public async Task ASlowButCorrectProgramOnALoadedMachineIsNoTimeout()
+    {
+        var busy = Enumerable.Range(0, 3).Select(_ => System.Diagnostics.Process.Start("/usr/bin/python3", ["-I", "-S", "-c", "while True: pass"])).ToArray();
+        try
+        {
+            var options = new CodeVerifyOptions { Limits = new SandboxLimits { CpuTimePerTest = TimeSpan.FromSeconds(2), WallTimePerTest = TimeSpan.FromSeconds(1) } };
+            var program = "n = 0\nfor i in range(8_000_000):\n    n += i\nprint(n)";
+            var verdict = await fixture.RunAsync(SandboxFixture.Stdio("loaded", program, ("", "31999996000000")), options);
+            Assert.Equal(CodeStatus.Passed, verdict.Status);
+        }
+        finally
+        {
+            foreach (var p in busy)
+            {
+                p.Kill();
+                p.Dispose();
+            }
+        }
+    }
+
     [Fact]
     public async Task RunsEveryTestWhenAskedNotToStop()
     {
