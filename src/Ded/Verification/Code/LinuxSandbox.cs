@@ -90,8 +90,7 @@ public sealed class LinuxSandbox : ISandbox
         {
             var stdout = ReadCappedAsync(process.StandardOutput.BaseStream, ResultCap(request), budget.Token);
             var stderr = ReadCappedAsync(process.StandardError.BaseStream, 16 << 10, budget.Token);
-            await process.StandardInput.BaseStream.WriteAsync(job, budget.Token).ConfigureAwait(false);
-            process.StandardInput.Close();
+            await WriteJobAsync(process, job, budget.Token).ConfigureAwait(false);
             var (output, outputComplete) = await stdout.ConfigureAwait(false);
             var (errors, _) = await stderr.ConfigureAwait(false);
             await process.WaitForExitAsync(budget.Token).ConfigureAwait(false);
@@ -104,6 +103,19 @@ public sealed class LinuxSandbox : ISandbox
             if (e is IOException)
                 return new SandboxResult { Tests = [], Error = "sandbox pipe failed: " + e.Message };
             return new SandboxResult { Tests = [], IsWallTimeout = true };
+        }
+    }
+
+    private static async Task WriteJobAsync(Process process, byte[] job, CancellationToken ct)
+    {
+        try
+        {
+            await process.StandardInput.BaseStream.WriteAsync(job, ct).ConfigureAwait(false);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // the sandbox ended before reading its job; its exit code and stderr say why (see Interpret)
         }
     }
 
