@@ -26,7 +26,7 @@ public sealed class LinuxSandbox : ISandbox
     // The host's own deadline only catches a sandbox that stopped working: pid 1 enforces the limits per test
     // (net of time queued for a CPU), so this one is loose enough for a machine loaded several times over.
     private static readonly TimeSpan StartupBudget = TimeSpan.FromSeconds(30);
-    private const int LoadAllowance = 3;
+    private const int LoadAllowance = 10;
 
     private readonly LinuxSandboxOptions _options;
     private readonly Channel<int> _freeWorkers;
