@@ -92,9 +92,14 @@ public sealed class LinuxSandbox : ISandbox
             var stderr = ReadCappedAsync(process.StandardError.BaseStream, 16 << 10, budget.Token);
             await WriteJobAsync(process, job, budget.Token).ConfigureAwait(false);
             var (output, outputComplete) = await stdout.ConfigureAwait(false);
+            if (!outputComplete)
+            {
+                Kill(process);
+                return new SandboxResult { Tests = [], Error = "sandbox result over its size cap" };
+            }
             var (errors, _) = await stderr.ConfigureAwait(false);
             await process.WaitForExitAsync(budget.Token).ConfigureAwait(false);
-            return Interpret(process.ExitCode, output, outputComplete, errors);
+            return Interpret(process.ExitCode, output, errors);
         }
         catch (Exception e) when (e is OperationCanceledException or IOException)
         {
@@ -119,15 +124,13 @@ public sealed class LinuxSandbox : ISandbox
         }
     }
 
-    private static SandboxResult Interpret(int exitCode, byte[] output, bool outputComplete, byte[] errors)
+    private static SandboxResult Interpret(int exitCode, byte[] output, byte[] errors)
     {
         var errorText = System.Text.Encoding.UTF8.GetString(errors).Trim();
-        if (exitCode != 0 || !outputComplete)
+        if (exitCode != 0)
             return new SandboxResult
             {
-                Tests = [],
-                Error = exitCode == SetupFailedExit ? errorText
-                    : !outputComplete ? "sandbox result over its size cap" : $"sandbox init exited {exitCode}: {errorText}",
+                Tests = [], Error = exitCode == SetupFailedExit ? errorText : $"sandbox init exited {exitCode}: {errorText}",
             };
         try
         {

@@ -20,7 +20,6 @@ internal static class SandboxJob
             });
             w.WriteString("code", request.Code);
             w.WriteString("fn_name", request.FunctionName);
-            w.WriteString("entry_point", request.FunctionName);
             w.WriteStartArray("tests");
             foreach (var input in request.Inputs)
                 w.WriteStringValue(input);

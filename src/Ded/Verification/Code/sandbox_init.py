@@ -3,7 +3,7 @@
 # then forks one child per test that runs the untrusted program; it writes one JSON result line to stdout.
 # Any setup failure exits 125 with the reason on stderr: the host reports sandbox_error, never runs unsandboxed.
 # Start-up cost is most of a run: only C modules besides ctypes (json, signal, socket, traceback cost ~12 ms).
-import _json, _signal, _socket, ctypes, os, resource, sys, time
+import _json, _signal, _socket, ctypes, os, resource, select, sys, time
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
@@ -186,7 +186,7 @@ def run_program(job, test):
             result = fn(*json_loads(test))
             report("ok", json_dumps(result))
         elif job["mode"] == "humaneval":
-            candidate = g[job["entry_point"]]
+            candidate = g[job["fn_name"]]
             def wrapped(*args, **kwargs):  # tells a crash of the candidate from a failed assertion on its result
                 try:
                     return candidate(*args, **kwargs)
@@ -203,11 +203,11 @@ def run_program(job, test):
         report("ok" if code == 0 and job["mode"] == "stdio" else "exit", str(code))
         return finish(code)
     except BaseException as e:
-        import traceback
-        traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # the program's frames, not ours
         failed_check = job["mode"] == "humaneval" and "check" in g and not candidate_raised[0] \
             and not isinstance(e, (MemoryError, RecursionError))
-        report("failed_check" if failed_check else "exception", type(e).__name__)
+        report("failed_check" if failed_check else "exception", type(e).__name__)  # first: printing may fail
+        import traceback
+        traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # the program's frames, not ours
         return finish(1)
 
 
@@ -232,14 +232,6 @@ def read_tail(fd, limit):
     return os.pread(fd, limit, max(0, size - limit)) if size else b""
 
 
-class WallTimeout(Exception):
-    pass
-
-
-def on_alarm(signum, frame):
-    raise WallTimeout()
-
-
 def run_test(job, test, proc_fd):
     fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
            memfd("result")]
@@ -262,27 +254,26 @@ def run_test(job, test, proc_fd):
 
 
 def wait_within_limits(job, pid, proc_fd, start, reaped_before):
-    """Waits for the test's process. The timer first fires at the earlier limit, then every 0.25 s, and kills when
-    (1) all the test's processes together used more CPU than allowed (a fork bomb), or (2) the time the test could
-    have run, wall time minus its time queued for a CPU behind other work, passes the wall limit (a sleeper). A
-    loaded machine stretches wall time but not these, so slow-but-correct programs are not cut off."""
+    """Waits for the test's process on a pidfd (no signals, so no race with our own bookkeeping). It first wakes at
+    the earlier limit, then every 0.25 s, and kills when (1) all the test's processes together used more CPU than
+    allowed (a fork bomb), or (2) the time the test could have run, wall time minus its time queued for a CPU behind
+    other work, passes the wall limit (a sleeper). A loaded machine stretches wall time but not these, so
+    slow-but-correct programs are not cut off."""
     cpu, wall = job["cpu_seconds"], job["wall_seconds"]
-    _signal.setitimer(_signal.ITIMER_REAL, min(cpu, wall))
+    pidfd = os.pidfd_open(pid)
     try:
-        while True:
-            try:
-                _, status, usage = os.wait4(pid, 0)
-                return status, usage, None
-            except WallTimeout:
-                over = "cpu" if sandbox_cpu(proc_fd) + children_cpu() - reaped_before > cpu + 0.5 else \
-                    "wall" if time.monotonic() - start - queued_seconds(proc_fd, pid) >= wall else None
-                if over:
-                    os.kill(pid, _signal.SIGKILL)
-                    _, status, usage = os.wait4(pid, 0)
-                    return status, usage, over
-                _signal.setitimer(_signal.ITIMER_REAL, 0.25)
+        timeout, over = min(cpu, wall), None
+        while not select.select([pidfd], [], [], timeout)[0]:
+            over = "cpu" if sandbox_cpu(proc_fd) + children_cpu() - reaped_before > cpu + 0.5 else \
+                "wall" if time.monotonic() - start - queued_seconds(proc_fd, pid) >= wall else None
+            if over:
+                os.kill(pid, _signal.SIGKILL)
+                break
+            timeout = 0.25
+        _, status, usage = os.wait4(pid, 0)
+        return status, usage, over
     finally:
-        _signal.setitimer(_signal.ITIMER_REAL, 0)
+        os.close(pidfd)
 
 
 def children_cpu():
@@ -342,7 +333,6 @@ def main():
     set_limits(job)
     drop_privileges(job)
     check_isolation()
-    _signal.signal(_signal.SIGALRM, on_alarm)
     results = []
     for test in job["tests"]:
         results.append(run_test(job, test, proc_fd))
