@@ -37,12 +37,12 @@ public sealed class CodeVerifierTests(SandboxFixture fixture)
         Assert.Equal((status, passed, 3), (verdict.Status, verdict.TestsPassed, verdict.TestsTotal));
     }
 
-    // Three busy processes keep both cores queued; the program needs ~0.4 s of CPU and gets 1 s of wall time. Wall
+    // Six busy processes keep both cores queued; the program needs ~0.4 s of CPU and gets 1 s of wall time. Wall
     // time alone would call it a timeout on this loaded machine; wall time net of CPU queueing does not.
     [Fact]
     public async Task ASlowButCorrectProgramOnALoadedMachineIsNoTimeout()
     {
-        var busy = Enumerable.Range(0, 3).Select(_ => System.Diagnostics.Process.Start("/usr/bin/python3", ["-I", "-S", "-c", "while True: pass"])).ToArray();
+        var busy = Enumerable.Range(0, 6).Select(_ => System.Diagnostics.Process.Start("/usr/bin/python3", ["-I", "-S", "-c", "while True: pass"])).ToArray();
         try
         {
             var options = new CodeVerifyOptions { Limits = new SandboxLimits { CpuTimePerTest = TimeSpan.FromSeconds(2), WallTimePerTest = TimeSpan.FromSeconds(1) } };
