@@ -158,6 +158,7 @@ def run_child(job, test, fds):
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
         _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)  # CPython ignores it; over-long output must end the test
         _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
+        _signal.signal(_signal.SIGINT, _signal.default_int_handler)  # as in a fresh interpreter
         sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
         sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
         sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
@@ -333,6 +334,7 @@ def main():
     set_limits(job)
     drop_privileges(job)
     check_isolation()
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a test's kill(1, SIGINT) must not end pid 1 (Python's handler)
     results = []
     for test in job["tests"]:
         results.append(run_test(job, test, proc_fd))

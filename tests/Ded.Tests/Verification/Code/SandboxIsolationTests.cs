@@ -77,6 +77,24 @@ public sealed class SandboxIsolationTests(SandboxFixture fixture)
     }
 
     [Fact]
+    public async Task TheRootHoldsOnlyTheSandboxTheDevicesAndReadOnlySystemDirectories()
+    {
+        var system = new[] { "bin", "lib", "lib64", "sbin", "usr" }.Where(n => Path.Exists("/" + n));
+        var expected = string.Join(" ", system.Concat(["dev", "sandbox", "tmp"]).Order(StringComparer.Ordinal));
+        var program = "import os\nprint(' '.join(sorted(os.listdir('/'))))\nprint(' '.join(sorted(os.listdir('/dev'))))\nprint(os.getcwd(), os.listdir('.'))";
+        var verdict = await fixture.RunAsync(SandboxFixture.Stdio("root", program, ("", $"{expected}\nnull random urandom zero\n/sandbox []")));
+        Assert.Equal(CodeStatus.Passed, verdict.Status);
+    }
+
+    [Fact]
+    public async Task ATestCannotStopTheSandboxInit()
+    {
+        var program = "import os, signal\nfor s in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP, signal.SIGKILL):\n    os.kill(1, s)\nprint('init alive')";
+        var verdict = await fixture.RunAsync(SandboxFixture.Stdio("init", program, ("", "init alive"), ("", "init alive")));
+        Assert.Equal((CodeStatus.Passed, 2), (verdict.Status, verdict.TestsPassed));
+    }
+
+    [Fact]
     public async Task AForkBombIsContainedAndTheMachineStaysUsable()
     {
         var bomb = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass";
