@@ -16,5 +16,6 @@ internal static class BenchCatalog
         new BenchDefinition("verify-math",
             "Math answer verification on the shared Math-Verify cases: per second (1 core, all cores), p50/p99 latency.",
             VerifyMathBench.RunAsync),
+        SandboxBench.Definition,
     ];
 }
