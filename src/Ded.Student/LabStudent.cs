@@ -7,7 +7,7 @@ namespace Ded.Student;
 
 /// <summary>The lab's student as the pipeline sees it: pretrain, fine-tune, generate, score, save and load.
 /// Every example is formatted once, here: <c>BOS "Q: {prompt}\nA: " {response} EOS</c>.</summary>
-public sealed class LabStudent : IDisposable
+public sealed partial class LabStudent : IDisposable
 {
     private readonly int threads;
 

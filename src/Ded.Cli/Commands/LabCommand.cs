@@ -1,21 +1,28 @@
 using System.CommandLine;
+using Ded.Lab.Experiment;
 using Ded.Recipes;
+using Ded.Reports;
+using Ded.Runs;
+using Ded.Student;
 
 namespace Ded.Cli.Commands;
 
-/// <summary>`ded lab`: the embedded lab recipe (recipes/lab.yaml), end to end, no network.</summary>
+/// <summary>`ded lab`: the embedded lab recipe (recipes/lab.yaml), the whole method with its controls, no network.</summary>
 internal static class LabCommand
 {
     public static Command Create()
     {
-        var quick = new Option<bool>("--quick") { Description = "A smaller lab: fewer questions and samples (seconds)." };
+        var quick = new Option<bool>("--quick") { Description = "One seed, smaller sets: the whole method in about two minutes." };
+        var curationOnly = new Option<bool>("--curation-only") { Description = "Only the curation stages (pool, rollouts, verify, filter, diversify, export): seconds, no student." };
         var outOption = new Option<string?>("--out") { Description = "The run folder (default: runs/lab, or runs/lab-quick with --quick)." };
         var latency = CliSupport.LabLatencyOption();
-        var command = new Command("lab", "Run the DED curation stages on the embedded lab: pool, rollouts from all lab teachers, verify, filter, diversify, export.")
-            { quick, outOption, latency };
+        var baseSteps = BaseStepsOption();
+        var command = new Command("lab", "DED end to end on the embedded lab: teacher smoke test, rollouts, filters, compression, farthest-P, SFT and evaluation, with controls and seeds.")
+            { quick, curationOnly, outOption, latency, baseSteps };
+        command.Subcommands.Add(PretrainCommand());
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
-            var path = FindLabRecipe();
+            var path = FindInRepository(Path.Combine("recipes", "lab.yaml"));
             var text = File.ReadAllText(path);
             var recipe = RecipeLoader.Parse(text, path);
             bool isQuick = parse.GetValue(quick);
@@ -24,21 +31,86 @@ internal static class LabCommand
                 recipe = LabRecipe.Quick(recipe);
                 text = LabRecipe.QuickNote + text;
             }
-            await RunCommand.RunAsync(recipe, text, parse.GetValue(outOption) ?? Path.Combine("runs", recipe.Name),
-                TimeSpan.FromMilliseconds(parse.GetValue(latency)), isQuick, ct);
+            string folder = parse.GetValue(outOption) ?? Path.Combine("runs", recipe.Name);
+            var labLatency = TimeSpan.FromMilliseconds(parse.GetValue(latency));
+            if (parse.GetValue(curationOnly))
+                await RunCommand.RunAsync(recipe with { Compression = recipe.Compression with { Enabled = false } }, text, folder, labLatency, isQuick, ct);
+            else
+                await RunExperimentAsync(recipe, text, folder, labLatency, isQuick ? LabExperimentOptions.Quick : new LabExperimentOptions(),
+                    new LabBaseOptions { Steps = parse.GetValue(baseSteps) }, isQuick, ct);
             return 0;
         }));
         return command;
     }
 
-    /// <summary>recipes/lab.yaml of the repository this CLI was built in (searched upwards from the binary).</summary>
-    private static string FindLabRecipe()
+    private static Option<int> BaseStepsOption() => new("--base-steps")
+    {
+        Description = "Pretraining steps of the base student (a checkpoint with other steps is pretrained once and cached).",
+        DefaultValueFactory = _ => new LabBaseOptions().Steps,
+    };
+
+    private static async Task RunExperimentAsync(Recipe recipe, string text, string folder, TimeSpan labLatency, LabExperimentOptions options,
+        LabBaseOptions baseOptions, bool isQuick, CancellationToken ct)
+    {
+        var curation = CliSupport.Services(labLatency);
+        var run = CurationRun.Prepare(recipe, text, curation, throughExport: false); // before the folder is touched
+        using var store = RunStore.Open(folder);
+        var services = new LabExperimentServices
+        {
+            Curation = curation,
+            BaseStudent = token => LabBaseStudent.LoadOrPretrain(BaseStudentFolder(baseOptions), baseOptions, curation.Log, token),
+            PretrainingQuestions = LabBaseStudent.Corpus(baseOptions).Select(e => e.Prompt).ToHashSet(),
+            Log = curation.Log,
+        };
+        var metrics = await CliSupport.WithRolloutProgressAsync(progress =>
+            LabExperiment.RunAsync(store, run, options, services with { Curation = curation with { RolloutProgress = progress } }, isQuick, ct));
+        CurationMetrics.Write(store, metrics);
+        var report = await ReportStage.WriteAsync(store.Folder, metrics, ct);
+        LabSummary.Print(Console.Out, metrics);
+        Console.Out.WriteLine($"run folder: {store.Folder}");
+        Console.Out.WriteLine($"exports: {Path.Combine(store.Folder, "exports")}");
+        Console.Out.WriteLine($"report: {report.Html}");
+        Console.Out.WriteLine($"report (text): {report.Markdown}");
+    }
+
+    /// <summary>`ded lab pretrain`: rebuilds the shipped base student (lab/base-student) from its options.</summary>
+    private static Command PretrainCommand()
+    {
+        var outOption = new Option<string?>("--out") { Description = "Where to write the checkpoint (default: the repository's lab/base-student)." };
+        var steps = BaseStepsOption();
+        var command = new Command("pretrain", "Pretrain the lab's base student on direct answers (what ded lab loads).") { outOption, steps };
+        command.SetAction((parse, ct) => CliSupport.GuardAsync(() =>
+        {
+            var options = new LabBaseOptions { Steps = parse.GetValue(steps) };
+            string dir = parse.GetValue(outOption) ?? ShippedBaseFolder();
+            if (File.Exists(Path.Combine(dir, "base.json"))) File.Delete(Path.Combine(dir, "base.json"));
+            using var student = LabBaseStudent.LoadOrPretrain(dir, options, Console.Out.WriteLine, ct);
+            Console.Out.WriteLine($"base student: {dir}");
+            return Task.FromResult(0);
+        }));
+        return command;
+    }
+
+    /// <summary>The shipped checkpoint when it matches the options; else a per-user cache (pretrained once, about a minute).</summary>
+    private static string BaseStudentFolder(LabBaseOptions options)
+    {
+        string shipped = ShippedBaseFolder();
+        if (LabBaseStudent.Matches(shipped, options)) return shipped;
+        string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cache, "ded", "lab-base-" + options.Fingerprint());
+    }
+
+    private static string ShippedBaseFolder() => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(FindInRepository(Path.Combine("recipes", "lab.yaml")))!)!, "lab", "base-student");
+
+    /// <summary>A file of the repository this CLI was built in (searched upwards from the binary).</summary>
+    private static string FindInRepository(string relative)
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "recipes", "lab.yaml");
+            var candidate = Path.Combine(dir.FullName, relative);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new InvalidOperationException($"recipes/lab.yaml not found above {AppContext.BaseDirectory}; run ded from its repository");
+        throw new InvalidOperationException($"{relative} not found above {AppContext.BaseDirectory}; run ded from its repository");
     }
 }

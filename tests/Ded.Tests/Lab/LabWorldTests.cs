@@ -36,6 +36,7 @@ public class LabWorldTests
     [InlineData("Solve for x: 3(x - 4) = -6", "2")]
     [InlineData("Remainder of 347 divided by 9?", "5")]
     [InlineData("What does this print?\nx = 3\nfor i in range(3):\n    x = x * 2 + i\nprint(x)", "28")]
+    [InlineData("What does this print?\nx = 5\nfor i in range(2, 4):\n    x = x + 3 * i\nprint(x)", "20")]
     [InlineData("Reverse the word: abcde", "edcba")]
     [InlineData("Sort the digits of 50913 ascending.", "01359")]
     [InlineData("How many 'a' in 'abracadabra'?", "5")]

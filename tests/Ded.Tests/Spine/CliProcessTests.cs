@@ -65,7 +65,7 @@ public class CliProcessTests
         using var dir = new TempDir();
         var folder = dir.File("lab");
         // Simulated endpoint latency keeps the rollout running long enough (~3 s) to be killed in the middle.
-        string[] command = ["lab", "--quick", "--out", folder, "--lab-latency-ms", "100"];
+        string[] command = ["lab", "--quick", "--curation-only", "--out", folder, "--lab-latency-ms", "100"];
         int samples = LabRecipe.QuickQuestionsPerSource * 4 * LabRecipe.QuickSamplesPerQuestion;
 
         using (var first = Spine.StartCli(command))

@@ -8,18 +8,24 @@ namespace Ded.Lab.Families;
 /// </summary>
 internal sealed partial class TraceFamily : ILabFamily
 {
-    private static readonly string[] Bodies = ["x = x + i", "x = x * 2 + i", "x = x + 2 * i", "x = x * 2 - i", "x = x + i + {k}"];
-    private static readonly int[] SlowBodies = [0, 2, 4];
+    private static readonly string[] Bodies =
+    [
+        "x = x + i", "x = x + 2 * i", "x = x + i + {k}", "x = x - i + {k}", "x = x + {k} * i", "x = x + {k}",
+        "x = x * 2 + i", "x = x * 2 - i",
+    ];
+    private const int SlowBodies = 6; // the first six grow linearly; doubling bodies only on short loops
 
     public string Name => "trace";
     public LabDomain Domain => LabDomain.Code;
 
     public string Generate(int difficulty, Random rng)
     {
-        int start = rng.Next(0, 6), iterations = Math.Clamp(difficulty + 1, 2, 7);
+        int start = rng.Next(0, 10), iterations = Math.Clamp(difficulty + 1, 2, 7);
         // Doubling bodies only on short loops: values stay within three digits.
-        string body = Bodies[iterations <= 4 ? rng.Next(Bodies.Length) : SlowBodies[rng.Next(SlowBodies.Length)]].Replace("{k}", rng.Next(1, 6).ToString(CultureInfo.InvariantCulture));
-        return $"What does this print?\nx = {start}\nfor i in range({iterations}):\n    {body}\nprint(x)";
+        string body = Bodies[rng.Next(iterations <= 4 ? Bodies.Length : SlowBodies)].Replace("{k}", rng.Next(1, 10).ToString(CultureInfo.InvariantCulture));
+        int from = rng.Next(0, 4);
+        string range = from == 0 ? $"{iterations}" : $"{from}, {from + iterations}";
+        return $"What does this print?\nx = {start}\nfor i in range({range}):\n    {body}\nprint(x)";
     }
 
     public LabSolution? Solve(string question, Slip slip)
@@ -27,10 +33,11 @@ internal sealed partial class TraceFamily : ILabFamily
         var m = Shape().Match(question);
         if (!m.Success) return null;
         long x = long.Parse(m.Groups["start"].Value, CultureInfo.InvariantCulture);
-        int iterations = int.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+        int from = m.Groups["from"].Success ? int.Parse(m.Groups["from"].Value, CultureInfo.InvariantCulture) : 0;
+        int to = int.Parse(m.Groups["to"].Value, CultureInfo.InvariantCulture);
         string body = m.Groups["body"].Value;
         var steps = new List<LabStep>();
-        for (int i = 0; i < iterations; i++)
+        for (int i = from; i < to; i++)
         {
             string expression = body.Replace("x", x.ToString(CultureInfo.InvariantCulture)).Replace("i", i.ToString(CultureInfo.InvariantCulture));
             x = slip.Number(Evaluate(expression));
@@ -60,6 +67,6 @@ internal sealed partial class TraceFamily : ILabFamily
         return sum;
     }
 
-    [GeneratedRegex(@"^What does this print\?\nx = (?<start>-?\d+)\nfor i in range\((?<n>\d+)\):\n    x = (?<body>[^\n]+)\nprint\(x\)$")]
+    [GeneratedRegex(@"^What does this print\?\nx = (?<start>-?\d+)\nfor i in range\((?:(?<from>\d+), )?(?<to>\d+)\):\n    x = (?<body>[^\n]+)\nprint\(x\)$")]
     private static partial Regex Shape();
 }

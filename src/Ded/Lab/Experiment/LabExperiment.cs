@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using Ded.Evaluation;
+using Ded.Reports;
+using Ded.Rollouts;
+using Ded.Runs;
+using Ded.Selection;
+using Ded.Training;
+using Microsoft.Extensions.AI;
+
+namespace Ded.Lab.Experiment;
+
+/// <summary>
+/// DED end to end on the lab, with the controls the paper lacks: teacher smoke test → M rollouts → filters →
+/// question compression by the student's pass rate → farthest-P → SFT → avg@k, for DED and each control, over
+/// several seeds, with intervals and a verdict on each of the paper's claims. Curation goes through the run store
+/// (lineage, resume); training and evaluation are recomputed on a rerun, deterministically.
+/// </summary>
+public static class LabExperiment
+{
+    /// <exception cref="InvalidOperationException">The recipe does not enable compression, or names fewer than two teachers.</exception>
+    public static Task<RunMetrics> RunAsync(RunStore store, PreparedRun run, LabExperimentOptions options, LabExperimentServices services,
+        bool isQuick, CancellationToken cancellationToken)
+    {
+        if (run.Teachers.Count < 2) throw new InvalidOperationException("the lab experiment compares teachers: the recipe needs at least two");
+        if (!run.Recipe.Compression.Enabled) throw new InvalidOperationException("the lab experiment needs compression.enabled: true in the recipe");
+        if (options.Seeds.Count == 0) throw new InvalidOperationException("the lab experiment needs at least one seed");
+        return RunCoreAsync(store, run, options, services, isQuick, cancellationToken);
+    }
+
+    private static async Task<RunMetrics> RunCoreAsync(RunStore store, PreparedRun run, LabExperimentOptions options, LabExperimentServices services,
+        bool isQuick, CancellationToken ct)
+    {
+        var started = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var recipe = run.Recipe;
+        await CurationRun.RolloutAsync(store, run, services.Curation, ct);
+        await CurationRun.FilterAsync(store, recipe, services.Curation, ct);
+        var pools = LabPools.Draw(run.Questions, services.PretrainingQuestions, options, recipe.Sampling.Seed);
+        services.Log($"evaluation sets: {pools.InDomain.Count} held-out in-domain, {pools.OutOfDomain.Count} out-of-domain questions");
+
+        using var baseStudent = services.BaseStudent(ct);
+        var trainer = new ConditionTrainer(baseStudent, pools, options, services.Log);
+        var baseResult = await trainer.EvaluateBaseAsync(ct);
+        var accuracy = await TeacherAccuracyAsync(run, pools.InDomain, ct);
+        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, ct);
+        services.Log($"smoke test: {smoke.Winner} won; benchmark-best teacher: {smoke.BenchmarkBest}");
+
+        await CompressAsync(store, recipe, baseStudent, options, ct);
+        var corpora = Conditions.Build(store, recipe, smoke.Winner, smoke.BenchmarkBest);
+        await CurationRun.ExportAsync(store, recipe, services.Curation, ct); // the DED corpus, under the recipe's strategy
+        var trained = new List<ConditionRun>();
+        foreach (var corpus in corpora)
+            trained.Add(await trainer.TrainAndEvaluateAsync(corpus, ct));
+
+        var curation = CurationMetrics.Build(store, recipe, isQuick, started);
+        return curation with
+        {
+            Run = curation.Run with
+            {
+                Seeds = options.Seeds, WallSeconds = clock.Elapsed.TotalSeconds,
+                Settings = new Dictionary<string, string>(curation.Run.Settings.Concat(options.Describe())),
+            },
+            SmokeTest = smoke.Metrics,
+            Conditions = trained.Select(c => c.ToMetrics(options)).ToList(),
+            BaseStudent = baseResult.ToMetrics(options),
+            Claims = Claims.Judge(smoke, trained, baseResult, options),
+            Histograms = [.. curation.Histograms, .. smoke.EntropyHistograms],
+        };
+    }
+
+    /// <summary>Each teacher's own accuracy on the held-out in-domain set: the "benchmark score" a naive user picks by.</summary>
+    private static async Task<IReadOnlyDictionary<string, double>> TeacherAccuracyAsync(PreparedRun run, IReadOnlyList<EvalQuestion> benchmark, CancellationToken ct)
+    {
+        var accuracy = new Dictionary<string, double>();
+        var sampling = run.Recipe.Sampling;
+        foreach (var teacher in run.Teachers)
+        {
+            int correct = 0;
+            foreach (var q in benchmark)
+            {
+                var response = await teacher.Client.GetResponseAsync([new ChatMessage(ChatRole.User, q.Prompt)], new ChatOptions
+                {
+                    Temperature = (float)sampling.Temperature, TopP = (float)sampling.TopP, MaxOutputTokens = sampling.MaxTokens,
+                    Seed = Hashing.Int63($"benchmark|{sampling.Seed}|{q.Id}"),
+                }, ct);
+                if (LabAnswers.ExtractBoxed(response.Text) == q.Gold) correct++;
+            }
+            accuracy[teacher.Spec.Name] = correct / (double)benchmark.Count;
+        }
+        return accuracy;
+    }
+
+    /// <summary>Question compression with the base student's pass rates, drawn in one batch and stored by the compression stage.</summary>
+    private static async Task CompressAsync(RunStore store, Recipes.Recipe recipe, IStudent student, LabExperimentOptions options, CancellationToken ct)
+    {
+        var passed = store.PassedAllFilters();
+        var withCorpus = store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).ToHashSet();
+        var questions = store.Questions().Where(q => withCorpus.Contains(q.Id)).ToList();
+        var graded = await EvaluationStage.RunAsync(student, questions.Select(q => new EvalQuestion(q.Id, q.Text, q.GoldAnswer, true)).ToArray(),
+            LabGrading.Grade, options.Evaluation with { K = recipe.Compression.K, Seed = (int)recipe.Sampling.Seed }, ct);
+        var rates = questions.Zip(Statistics.PerQuestionAccuracy(graded)).ToDictionary(p => p.First.Id, p => p.Second);
+        await CompressionStage.RunAsync(store, new PrecomputedPassRates(rates), recipe.Compression, ct);
+    }
+
+    private sealed class PrecomputedPassRates(IReadOnlyDictionary<string, double> rates) : IPassRateEstimator
+    {
+        public ValueTask<double> EstimatePassRateAsync(Data.Question question, int k, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(rates[question.Id]);
+    }
+}

@@ -1,0 +1,15 @@
+using Ded.Runs;
+using Ded.Training;
+
+namespace Ded.Lab.Experiment;
+
+/// <summary>What the lab experiment needs besides the recipe: the curation services and the base student.</summary>
+public sealed record LabExperimentServices
+{
+    public required CurationServices Curation { get; init; }
+    /// <summary>Loads (or pretrains once) the base student; the experiment forks it for every fine-tune.</summary>
+    public required Func<CancellationToken, IStudent> BaseStudent { get; init; }
+    /// <summary>Questions the base student was pretrained on: never drawn for evaluation.</summary>
+    public IReadOnlySet<string> PretrainingQuestions { get; init; } = new HashSet<string>();
+    public Action<string> Log { get; init; } = _ => { };
+}

@@ -1,0 +1,39 @@
+using Ded.Data;
+using Ded.Evaluation;
+using Ded.Training;
+
+namespace Ded.Lab.Experiment;
+
+/// <summary>The held-out evaluation sets: harder in-domain problems and the out-of-domain general families.</summary>
+internal sealed record LabPools(IReadOnlyList<EvalQuestion> InDomain, IReadOnlyList<EvalQuestion> OutOfDomain)
+{
+    /// <summary>Drawn apart from the seed pool and from the base student's pretraining (no contamination by construction).</summary>
+    public static LabPools Draw(IReadOnlyList<Question> train, IReadOnlySet<string> pretraining, LabExperimentOptions options, long seed)
+    {
+        var exclude = train.Select(q => q.Text).Concat(pretraining).ToHashSet();
+        var inDomain = LabWorld.Pool(new LabPoolOptions
+        {
+            Families = LabWorld.InDomainFamilies, Count = options.EvalInDomainQuestions, MinDifficulty = options.EvalMinDifficulty,
+            MaxDifficulty = options.EvalMaxDifficulty, Seed = (int)(seed + 1000), Exclude = exclude,
+        });
+        var outOfDomain = LabWorld.Pool(new LabPoolOptions
+        {
+            Families = LabWorld.OutOfDomainFamilies, Count = options.EvalOutOfDomainQuestions, MinDifficulty = 1,
+            MaxDifficulty = options.OutOfDomainMaxDifficulty, Seed = (int)(seed + 2000), Exclude = exclude,
+        });
+        return new LabPools(inDomain.Select(p => new EvalQuestion(p.Id, p.Question, p.Answer, true)).ToArray(),
+                            outOfDomain.Select(p => new EvalQuestion(p.Id, p.Question, p.Answer, false)).ToArray());
+    }
+
+    public IReadOnlyList<EvalQuestion> All => [.. InDomain, .. OutOfDomain];
+}
+
+/// <summary>The lab's answer check: the last <c>\boxed{}</c> must equal the gold exactly (as <c>LabExactVerifier</c>).</summary>
+internal static class LabGrading
+{
+    public static GradedSample Grade(StudentSample sample, string gold)
+    {
+        string? answer = LabAnswers.ExtractBoxed(sample.Text);
+        return new GradedSample(answer, answer == gold, sample.IsTruncated);
+    }
+}
