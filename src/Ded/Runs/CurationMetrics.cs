@@ -80,12 +80,11 @@ public static class CurationMetrics
         {
             var chosen = g.OrderBy(s => s.Rank).Select(s => (Decision: s, Trajectory: store.Trajectory(s.TrajectoryId)!)).ToList();
             var texts = chosen.Select(c => c.Trajectory.RawResponse).ToList();
-            var d = DistanceMatrix.Levenshtein(texts);
             return new SelectedQuestion
             {
                 QuestionId = g.Key, Question = questions[g.Key].Text,
                 Chosen = chosen.Select(c => new SelectedTrajectory(c.Trajectory.Id, c.Trajectory.Teacher, c.Trajectory.RawResponse, c.Decision.Reason)).ToList(),
-                Distances = (from i in Enumerable.Range(0, d.Count) from j in Enumerable.Range(0, d.Count) select d[i, j]).ToList(),
+                Distances = FarthestPoint.PairwiseDistances(texts),
             };
         }).ToList();
     }

@@ -64,22 +64,23 @@ public static class DiversityStage
         switch (options.Strategy)
         {
             case SelectionStrategy.Farthest:
-                var d = DistanceMatrix.Levenshtein(options.Distance == TextUnit.Tokens ? TokenTexts(texts, tokenizer!) : texts);
-                picks = DiverseSelection.Farthest(d, options.P);
-                var chosen = picks.Select(p => p.Index).ToList();
+                var result = options.Distance == TextUnit.Tokens
+                    ? FarthestPoint.Select(texts.Select(t => tokenizer!.EncodeToIds(t).ToArray()).ToList(), options.P)
+                    : FarthestPoint.Select(texts, options.P);
+                picks = FarthestPicks(result, options.P);
                 rejected = i =>
                 {
-                    int m = chosen.Min(c => d[i, c]);
+                    int m = result.Min(c => result.DistanceBetween(i, c));
                     return (m, $"farthest-P: not chosen; min distance {m} to chosen, no more than the last pick's {picks[^1].MinDistance}");
                 };
                 break;
             case SelectionStrategy.Random:
                 long seed = Hashing.Int63($"{options.Seed}|{questionId}"); // one stream per question, stable across runs
-                picks = Label(DiverseSelection.Random(texts.Count, options.P, seed), $"random-P: seeded draw (seed {options.Seed})");
+                picks = Label(SelectionControls.Random(texts.Count, options.P, seed), $"random-P: seeded draw (seed {options.Seed})");
                 break;
             case SelectionStrategy.Longest or SelectionStrategy.Shortest:
                 bool longest = options.Strategy == SelectionStrategy.Longest;
-                picks = Label(DiverseSelection.ByLength(texts, options.P, longest), $"{strategy}-P: among the {options.P} {strategy} by characters");
+                picks = Label(SelectionControls.ByLength(texts, options.P, longest), $"{strategy}-P: among the {options.P} {strategy} by characters");
                 break;
             default:
                 picks = Label(Enumerable.Range(0, texts.Count).ToList(), "all: every trajectory that passed the filters");
@@ -108,23 +109,23 @@ public static class DiversityStage
         }).ToList();
     }
 
+    /// <summary>The reason for each farthest-P pick, in the words of DED §3's greedy rule.</summary>
+    private static List<Pick> FarthestPicks(FarthestPointResult result, int p)
+    {
+        int n = result.InputCount;
+        if (n <= p) return result.Select(i => new Pick(i, null, $"farthest-P: all {n} kept (n <= P = {p})")).ToList();
+        if (p == 1)
+        {
+            long total = Enumerable.Range(0, n).Sum(j => (long)result.DistanceBetween(result[0], j));
+            return [new Pick(result[0], null, $"farthest-P: P = 1, the medoid (total distance {total})")];
+        }
+        string pair = $"farthest-P: most distant pair (distance {result.MinDistanceAtPick[1]})";
+        return result.Select((index, k) => new Pick(index, result.MinDistanceAtPick[k],
+            k < 2 ? pair : $"farthest-P: min distance {result.MinDistanceAtPick[k]} to chosen")).ToList();
+    }
+
     private static List<Pick> Label(IReadOnlyList<int> indices, string reason) => indices.Select(i => new Pick(i, null, reason)).ToList();
 
-    /// <summary>
-    /// Token-level Levenshtein with the character algorithm: each distinct token id of this question's texts becomes
-    /// one char, so edits count tokens exactly.
-    /// </summary>
-    private static List<string> TokenTexts(IReadOnlyList<string> texts, ITokenizer tokenizer)
-    {
-        var alphabet = new Dictionary<int, char>();
-        return texts.Select(text => string.Concat(tokenizer.EncodeToIds(text).Select(id =>
-        {
-            if (!alphabet.TryGetValue(id, out var c))
-            {
-                if (alphabet.Count >= char.MaxValue) throw new InvalidOperationException("more than 65535 distinct tokens in one question's trajectories");
-                alphabet[id] = c = (char)(alphabet.Count + 1);
-            }
-            return c;
-        }))).ToList();
-    }
+    /// <summary>One chosen item: its index, its distance to the nearest item chosen before it (null for the first), and why.</summary>
+    private readonly record struct Pick(int Index, int? MinDistance, string Reason);
 }

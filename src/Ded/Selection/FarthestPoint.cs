@@ -80,6 +80,13 @@ public static class FarthestPoint
             maxDegreeOfParallelism, ct);
     }
 
+    /// <summary>All pairwise Levenshtein distances of <paramref name="texts"/>, row-major n×n (as in <see cref="FarthestPointResult.Distances"/>).</summary>
+    public static int[] PairwiseDistances(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        return Matrix(texts.Count, (i, j) => Levenshtein.Distance(texts[i], texts[j]), 1, CancellationToken.None);
+    }
+
     /// <summary>The pick on a given symmetric n×n distance matrix (row-major), with the same contract.</summary>
     /// <exception cref="ArgumentException">The matrix is not n×n for some n.</exception>
     /// <exception cref="ArgumentOutOfRangeException">p is less than 1.</exception>

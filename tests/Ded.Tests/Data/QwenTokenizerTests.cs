@@ -46,6 +46,7 @@ public class QwenTokenizerTests
     public void SpecialTokensAreSingleIds(string token, int id)
     {
         Assert.Equal([id], Qwen3.Value.Encode(token));
+        Assert.Equal([id], ((Ded.Data.ITokenizer)Qwen3.Value).EncodeToIds(token)); // what the spine's token units call
         Assert.Equal(id, Qwen3.Value.AddedTokens[token]);
     }
 

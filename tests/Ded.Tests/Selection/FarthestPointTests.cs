@@ -39,7 +39,14 @@ public class FarthestPointTests
         Assert.Equal([null, 2, 0], result.MinDistanceAtPick);
         // Medoid ties: "ab" rows sum to 4 (two "ba" at 2), "ba" rows to 6; index 0 is the lowest "ab".
         Assert.Equal([0], FarthestPoint.Select(["ab", "ba", "ab", "ba", "ab"], 1).Indices);
+        Assert.Equal([0, 1, 2], FarthestPoint.Select(["ab", "cd", "ef", "gh"], 3)); // every pair at distance 2
     }
+
+    [Theory]
+    [InlineData(1, new[] { 1 })]       // P = 1: the medoid ("abc" is nearest to all)
+    [InlineData(5, new[] { 0, 1, 2 })] // n <= P: all, in order
+    public void EdgeCases(int p, int[] expected) =>
+        Assert.Equal(expected, FarthestPoint.Select(["abcd", "abc", "xbc"], p));
 
     [Fact]
     public void TwoClustersAndAnOutlier_TheOutlierComesThird()

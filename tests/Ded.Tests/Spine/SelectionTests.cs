@@ -11,36 +11,35 @@ public class SelectionTests
     public void FarthestPPicksTheSpreadOutOnes()
     {
         // Two near-duplicate clusters plus one outlier: the first pair is the farthest apart ("aaaa…" vs "zzzz…"),
-        // the third pick is the outlier "mmmm" (farthest from both), never a near-duplicate.
-        string[] texts = ["aaaaaaaa", "aaaaaaab", "zzzzzzzz", "zzzzzzzy", "mmmm"];
-        var picks = DiverseSelection.Farthest(DistanceMatrix.Levenshtein(texts), 3);
-        Assert.Equal([0, 2, 4], picks.Select(p => p.Index));
-        Assert.Equal([null, 8, 8], picks.Select(p => p.MinDistance));
-        Assert.Equal("farthest-P: min distance 8 to chosen", picks[2].Reason);
-        Assert.Equal([0, 2, 4], DiverseSelection.Select(texts, 3));
-    }
-
-    [Fact]
-    public void TiesGoToTheLowestIndex()
-    {
-        string[] texts = ["ab", "cd", "ef", "gh"]; // every pair at distance 2
-        Assert.Equal([0, 1, 2], DiverseSelection.Select(texts, 3));
+        // the third pick is the outlier "mmmm" (farthest from both), never a near-duplicate. The pick itself is
+        // FarthestPoint's (tested in Selection/FarthestPointTests); here, the stage's ranks and reasons.
+        var pool = new[] { "aaaaaaaa", "aaaaaaab", "zzzzzzzz", "zzzzzzzy", "mmmm" }.Select((raw, i) => Spine.T($"t{i}", raw)).ToList();
+        var d = DiversityStage.Decide("q1", pool, new DiversityOptions { P = 3 }, tokenizer: null);
+        var picks = d.Select((x, i) => (x, i)).Where(p => p.x.IsSelected).OrderBy(p => p.x.Rank).ToList();
+        Assert.Equal([0, 2, 4], picks.Select(p => p.i));
+        Assert.Equal([null, 8, 8], picks.Select(p => p.x.MinDistance));
+        Assert.Equal("farthest-P: min distance 8 to chosen", picks[2].x.Reason);
     }
 
     [Theory]
-    [InlineData(1, new[] { 1 })]   // P = 1: the medoid ("abc" is nearest to all)
-    [InlineData(5, new[] { 0, 1, 2 })] // n <= P: all, in order
-    public void EdgeCases(int p, int[] expected) =>
-        Assert.Equal(expected, DiverseSelection.Select(["abcd", "abc", "xbc"], p));
+    [InlineData(1, "farthest-P: P = 1, the medoid (total distance 2)")] // "abc": 1 + 1 to the others
+    [InlineData(5, "farthest-P: all 3 kept (n <= P = 5)")]
+    public void EdgeCaseReasons(int p, string reason)
+    {
+        var pool = new[] { "abcd", "abc", "xbc" }.Select((raw, i) => Spine.T($"t{i}", raw)).ToList();
+        var d = DiversityStage.Decide("q1", pool, new DiversityOptions { P = p }, tokenizer: null);
+        Assert.Equal(reason, d[1].Reason);
+        Assert.Null(d[1].MinDistance);
+    }
 
     [Fact]
     public void ControlsAreDeterministic()
     {
         string[] texts = ["a", "bbb", "cc", "dddd", "ee"];
-        Assert.Equal([3, 1], DiverseSelection.ByLength(texts, 2, longest: true));
-        Assert.Equal([0, 2], DiverseSelection.ByLength(texts, 2, longest: false));
-        Assert.Equal(DiverseSelection.Random(5, 3, seed: 9), DiverseSelection.Random(5, 3, seed: 9));
-        Assert.Equal(3, DiverseSelection.Random(5, 3, seed: 9).Distinct().Count());
+        Assert.Equal([3, 1], SelectionControls.ByLength(texts, 2, longest: true));
+        Assert.Equal([0, 2], SelectionControls.ByLength(texts, 2, longest: false));
+        Assert.Equal(SelectionControls.Random(5, 3, seed: 9), SelectionControls.Random(5, 3, seed: 9));
+        Assert.Equal(3, SelectionControls.Random(5, 3, seed: 9).Distinct().Count());
     }
 
     [Fact]

@@ -8,7 +8,7 @@ namespace Ded.Data.Tokenizers;
 /// A Hugging Face <c>tokenizer.json</c> (byte-level BPE, as Qwen2/Qwen3 and DeepSeek-R1-Distill-Qwen) loaded into
 /// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>, so that ids equal Hugging Face's.
 /// </summary>
-public sealed class HfTokenizer : ITokenCounter
+public sealed class HfTokenizer : ITokenizer
 {
     private readonly BpeTokenizer _bpe;
 
@@ -50,6 +50,9 @@ public sealed class HfTokenizer : ITokenCounter
     public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(text);
 
     /// <inheritdoc />
+    public IReadOnlyList<int> EncodeToIds(string text) => Encode(text);
+
+    /// <summary>Number of token ids <paramref name="text"/> encodes to, special tokens written in it included.</summary>
     public int Count(string text) => _bpe.CountTokens(text);
 
     /// <summary>The text of <paramref name="ids"/>, special tokens included.</summary>

@@ -27,15 +27,5 @@ public sealed record CodeVerdict
     public bool IsPassed => Status == CodeStatus.Passed;
 
     /// <summary>`wrong_answer` for <see cref="CodeStatus.WrongAnswer"/>.</summary>
-    public static string StatusName(CodeStatus status) => status switch
-    {
-        CodeStatus.Passed => "passed",
-        CodeStatus.WrongAnswer => "wrong_answer",
-        CodeStatus.RuntimeError => "runtime_error",
-        CodeStatus.Timeout => "timeout",
-        CodeStatus.MemoryLimit => "memory_limit",
-        CodeStatus.OutputLimit => "output_limit",
-        CodeStatus.NoCode => "no_code",
-        _ => "sandbox_error",
-    };
+    public static string StatusName(CodeStatus status) => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 }

@@ -39,14 +39,7 @@ public static class MathVerifyJsonl
     }
 
     /// <summary>The snake_case name the CLI writes: ok, no_answer, gold_unparsed, timeout, too_large.</summary>
-    public static string StatusName(MathVerifyStatus status) => status switch
-    {
-        MathVerifyStatus.Ok => "ok",
-        MathVerifyStatus.NoAnswer => "no_answer",
-        MathVerifyStatus.GoldUnparsed => "gold_unparsed",
-        MathVerifyStatus.Timeout => "timeout",
-        _ => "too_large",
-    };
+    public static string StatusName(MathVerifyStatus status) => JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
 
     private static (JsonNode?, string, string, MathVerifyOptions) ParseRequest(string line, string where, MathVerifyOptions defaults)
     {

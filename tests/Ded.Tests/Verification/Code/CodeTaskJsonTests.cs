@@ -62,4 +62,15 @@ public sealed class CodeTaskJsonTests
     public void FormatsAVerdictLine() => Assert.Equal(
         """{"id":"a","status":"wrong_answer","passed":false,"tests_passed":2,"tests_total":3,"stderr_tail":""}""",
         CodeTaskJson.Format(new CodeVerdict { Id = "a", Status = CodeStatus.WrongAnswer, TestsPassed = 2, TestsTotal = 3 }));
+
+    [Theory]
+    [InlineData(CodeStatus.Passed, "passed")]
+    [InlineData(CodeStatus.WrongAnswer, "wrong_answer")]
+    [InlineData(CodeStatus.RuntimeError, "runtime_error")]
+    [InlineData(CodeStatus.Timeout, "timeout")]
+    [InlineData(CodeStatus.MemoryLimit, "memory_limit")]
+    [InlineData(CodeStatus.OutputLimit, "output_limit")]
+    [InlineData(CodeStatus.NoCode, "no_code")]
+    [InlineData(CodeStatus.SandboxError, "sandbox_error")]
+    public void StatusNamesAreSnakeCase(CodeStatus status, string name) => Assert.Equal(name, CodeVerdict.StatusName(status));
 }

@@ -36,4 +36,13 @@ public sealed class MathVerifyJsonlTests
             MathVerifyJsonl.ProcessAsync(new StringReader(input), new StringWriter(), "in.jsonl", MathVerifyOptions.Default, CancellationToken.None));
         Assert.StartsWith(expected, e.Message);
     }
+
+    [Theory]
+    [InlineData(MathVerifyStatus.Ok, "ok")]
+    [InlineData(MathVerifyStatus.NoAnswer, "no_answer")]
+    [InlineData(MathVerifyStatus.GoldUnparsed, "gold_unparsed")]
+    [InlineData(MathVerifyStatus.Timeout, "timeout")]
+    [InlineData(MathVerifyStatus.TooLarge, "too_large")]
+    public void Status_names_are_snake_case(MathVerifyStatus status, string name) =>
+        Assert.Equal(name, MathVerifyJsonl.StatusName(status));
 }
