@@ -17,8 +17,9 @@ public sealed record LabBaseOptions
     public double LearningRate { get; init; } = 2e-3;
     public int Seed { get; init; } = 1;
 
-    /// <summary>Identifies a base checkpoint: the same options rebuild the same weights.</summary>
-    public string Fingerprint() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(this))))[..16];
+    /// <summary>Identifies a base checkpoint: the options and the corpus they draw (so a changed lab family retrains).</summary>
+    public string Fingerprint() => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+        JsonSerializer.Serialize(this) + string.Concat(LabBaseStudent.Corpus(this).Select(e => e.Prompt + "\0" + e.Response + "\0")))))[..16];
 }
 
 /// <summary>

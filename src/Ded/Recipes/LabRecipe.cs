@@ -5,8 +5,8 @@ namespace Ded.Recipes;
 /// <summary>The embedded lab recipe's `--quick` variant.</summary>
 public static class LabRecipe
 {
-    public const int QuickQuestionsPerSource = 12; // 12 × 4 teachers × M 4 = 192 samples: seconds on a laptop
-    public const int QuickSamplesPerQuestion = 4;
+    public const int QuickQuestionsPerSource = 20; // 20 × 4 teachers × M 6 = 480 samples: seconds on a laptop
+    public const int QuickSamplesPerQuestion = 6;  // M above P (4), so that choosing P is still a choice
 
     /// <summary>The same recipe with fewer questions per lab source and fewer samples per question.</summary>
     public static Recipe Quick(Recipe recipe) => recipe with

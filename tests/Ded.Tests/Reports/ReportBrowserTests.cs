@@ -26,9 +26,18 @@ public sealed class ReportBrowserTests(ITestOutputHelper output)
     [ChromiumFact]
     public async Task Report_opens_in_chromium_with_images_no_errors_and_a_working_browser()
     {
+        var (runDir, metrics) = RunUnderTest();
+        await CheckInChromiumAsync(runDir, metrics, output);
+    }
+
+    /// <summary>
+    /// Writes the run's report and opens it in headless Chromium as a reader would: every image loads, no console
+    /// error, the trajectory browser opens an entry, no network request; report.png lands in the run folder.
+    /// </summary>
+    internal static async Task CheckInChromiumAsync(string runDir, RunMetrics metrics, ITestOutputHelper output)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
         var ct = timeout.Token;
-        var (runDir, metrics) = RunUnderTest();
         var files = await ReportStage.WriteAsync(runDir, metrics, ct);
 
         await using var chromium = await HeadlessChromium.StartAsync(1366, 900, ct);

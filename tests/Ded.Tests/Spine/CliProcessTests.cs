@@ -107,7 +107,7 @@ public class CliProcessTests
         var selected = stdout.Split('\n').Single(l => l.StartsWith("lineage of a row: ded show ")).Split(" ")[6];
         var (showCode, show, _) = await Spine.RunCliAsync("show", selected, "--out", folder);
         Assert.Equal(0, showCode);
-        foreach (var label in new[] { "trajectory   " + selected, "question     ", "  gold       ", "teacher      ", "sampling     M=4 temperature=0.7",
+        foreach (var label in new[] { "trajectory   " + selected, "question     ", "  gold       ", "teacher      ", $"sampling     M={LabRecipe.QuickSamplesPerQuestion} temperature=0.7",
                      "sample       index ", "request      key ", "response     finish reason stop", "  raw        <think>", "verdict      correct by lab-exact",
                      "filters      PASS truncation", "PASS max_length", "PASS think_pairing", "PASS correctness", "selection    farthest: SELECTED (rank " })
             Assert.Contains(label, show);

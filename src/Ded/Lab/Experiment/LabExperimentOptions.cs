@@ -11,8 +11,8 @@ namespace Ded.Lab.Experiment;
 public sealed record LabExperimentOptions
 {
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];  // ≥ 3 training seeds: the paper reports one run
-    public int EvalInDomainQuestions { get; init; } = 60;        // held out from the seed pool and from pretraining
-    public int EvalOutOfDomainQuestions { get; init; } = 42;     // the general families
+    public int EvalInDomainQuestions { get; init; } = 48;        // held out from the seed pool and from pretraining
+    public int EvalOutOfDomainQuestions { get; init; } = 36;     // the general families
     public int EvalMinDifficulty { get; init; } = 2;             // harder than most training problems (those run 1..4)
     public int EvalMaxDifficulty { get; init; } = 5;
     public int OutOfDomainMaxDifficulty { get; init; } = 4;
@@ -23,8 +23,8 @@ public sealed record LabExperimentOptions
     /// <summary>One seed and smaller sets: the whole method in about two minutes.</summary>
     public static LabExperimentOptions Quick { get; } = new()
     {
-        Seeds = [1], EvalInDomainQuestions = 32, EvalOutOfDomainQuestions = 21,
-        Sft = new SftOptions { Steps = 60 },
+        Seeds = [1], EvalInDomainQuestions = 24, EvalOutOfDomainQuestions = 15,
+        Sft = new SftOptions { Steps = 30 },
         Evaluation = new EvaluationOptions { K = 2 },
     };
 

@@ -1,0 +1,81 @@
+using System.Text.Json;
+using Ded.Evaluation;
+using Ded.Lab.Experiment;
+using Ded.Recipes;
+using Ded.Reports;
+using Ded.Runs;
+using Ded.Student;
+using Ded.Student.Training;
+using Ded.Teachers;
+using Ded.Tests.Spine;
+using Ded.Tests.Support;
+using Ded.Tests.Student;
+using Ded.Training;
+using Ded.Verification;
+using Xunit;
+
+namespace Ded.Tests.Lab;
+
+/// <summary>The whole lab experiment in process, with an untrained tiny student: shape, controls and determinism.</summary>
+[Collection(TorchCollection.Name)]
+public class LabExperimentTests
+{
+    private static readonly LabExperimentOptions Tiny = new()
+    {
+        Seeds = [1, 2], EvalInDomainQuestions = 6, EvalOutOfDomainQuestions = 3,
+        Sft = new SftOptions { Steps = 2, BatchSize = 2 },
+        Evaluation = new EvaluationOptions { K = 2, MaxNewTokens = 24 },
+    };
+
+    private static async Task<(RunMetrics Metrics, RunStore Store)> RunAsync(string folder)
+    {
+        var path = Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml");
+        var recipe = LabRecipe.Quick(RecipeLoader.Parse(File.ReadAllText(path), path));
+        recipe = recipe with { Questions = recipe.Questions with { Sources = [new global::Ded.Data.LabPoolSource { Families = ["arithmetic", "trace"], Count = 6, Seed = 1 }] } };
+        var curation = new CurationServices { Teachers = spec => TeacherClients.Create(spec, TimeSpan.Zero), Verifier = new LabExactVerifier() };
+        var run = CurationRun.Prepare(recipe, "name: lab\n", curation, throughExport: false);
+        var store = RunStore.Open(folder);
+        var services = new LabExperimentServices
+        {
+            Curation = curation,
+            BaseStudent = _ => LabStudent.Create(new TinyGptConfig { BlockSize = 256, Layers = 1, Heads = 2, EmbedDim = 32 }, seed: 1, threads: 1),
+        };
+        return (await LabExperiment.RunAsync(store, run, Tiny, services, isQuick: true, CancellationToken.None), store);
+    }
+
+    [Fact]
+    public async Task RunsEveryConditionWithEqualCountsAndTheSameNumbersTwice()
+    {
+        using var dir = new TempDir();
+        var (metrics, store) = await RunAsync(dir.File("a"));
+        using (store)
+        {
+            var smoke = metrics.SmokeTest!;
+            Assert.Equal(["oracle", "careful", "verbose", "explorer"], smoke.Teachers.Select(t => t.Teacher));
+            Assert.Equal([1, 2, 3, 4], smoke.Teachers.Select(t => t.Rank).Order());
+            Assert.Contains(smoke.Winner, smoke.Teachers.Select(t => t.Teacher));
+            Assert.Equal(4, smoke.SignalCorrelations.Count);
+
+            Assert.Equal(["ded", "random-p", "longest-p", "shortest-p", "no-compression", "full-corpus", "benchmark-best-teacher"], metrics.Conditions.Select(c => c.Name));
+            var byName = metrics.Conditions.ToDictionary(c => c.Name);
+            // The controls choose from exactly DED's candidates: equal sample count, only the choice differs.
+            Assert.All(["random-p", "longest-p", "shortest-p"], n => Assert.Equal(byName["ded"].Samples, byName[n].Samples));
+            Assert.Equal(6 * LabRecipe.QuickSamplesPerQuestion, byName["full-corpus"].Samples); // every sample of the winner, unfiltered
+            Assert.Equal(byName["ded"].Samples, store.Selections("farthest").Count(s => s.IsSelected));
+            Assert.Equal(byName["random-p"].Samples, store.Selections("random-p").Count(s => s.IsSelected));
+            Assert.All(metrics.Conditions, c => Assert.Equal(2, c.PerSeedInDomain.Count));
+            Assert.All(metrics.Conditions, c => Assert.InRange(c.InDomain.Mean, c.InDomain.Low, c.InDomain.High));
+            Assert.Equal(9, metrics.Claims.Count);
+            Assert.NotNull(metrics.BaseStudent);
+            // Every question with a correct, well-formed answer got a pass rate from the student.
+            var passed = store.PassedAllFilters();
+            Assert.Equal(store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).Distinct().Order(),
+                store.CompressionDecisions().Select(c => c.QuestionId).Order());
+        }
+
+        var (again, store2) = await RunAsync(dir.File("b"));
+        store2.Dispose();
+        string Numbers(RunMetrics m) => JsonSerializer.Serialize(new { m.SmokeTest, m.Conditions, m.BaseStudent, m.Claims }, RunMetrics.Json);
+        Assert.Equal(Numbers(metrics), Numbers(again));
+    }
+}

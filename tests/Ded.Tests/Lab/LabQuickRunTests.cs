@@ -1,0 +1,48 @@
+using Ded.Reports;
+using Ded.Tests.Reports;
+using Ded.Tests.Spine;
+using Ded.Tests.Student;
+using Ded.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Ded.Tests.Lab;
+
+/// <summary>`ded lab --quick` as a newcomer runs it: a real process, the shipped base student, the report.</summary>
+[Collection(TorchCollection.Name)]
+public class LabQuickRunTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task QuickLabRunsEndToEndAndItsReportHoldsEverySection()
+    {
+        using var dir = new TempDir();
+        var folder = dir.File("lab-quick");
+        using var process = global::Ded.Tests.Spine.Spine.StartCli("lab", "--quick", "--out", folder);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
+        await process.WaitForExitAsync(timeout.Token);
+        output.WriteLine(await stdout);
+        Assert.True(process.ExitCode == 0, await stderr);
+
+        string printed = await stdout;
+        Assert.Contains("Teacher smoke test:", printed);
+        Assert.Contains($"report: {Path.Combine(folder, "report.html")}", printed);
+        var metrics = ReportStage.LoadMetrics(folder);
+        Assert.Equal(4, metrics.SmokeTest!.Teachers.Count);
+        Assert.Equal(7, metrics.Conditions.Count);
+        Assert.All(metrics.Conditions, c => Assert.True(c.Samples > 0, c.Name));
+
+        string report = File.ReadAllText(Path.Combine(folder, "report.md"));
+        foreach (var section in new[] { "smoke test", "controls", "out-of-domain", "claims" })
+            Assert.Contains(section, report, StringComparison.OrdinalIgnoreCase);
+        foreach (var teacher in metrics.SmokeTest.Teachers)
+            Assert.Contains(teacher.Teacher, report);
+        foreach (var claim in metrics.Claims)
+            Assert.Contains(claim.Claim, report);
+        Assert.True(File.Exists(Path.Combine(folder, "exports", "ded_lab.trl.jsonl")));
+
+        if (HeadlessChromium.FindExecutable() is not null)
+            await ReportBrowserTests.CheckInChromiumAsync(folder, metrics, output);
+    }
+}
