@@ -22,7 +22,7 @@ internal static class LabCommand
         command.Subcommands.Add(PretrainCommand());
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
-            var path = FindInRepository(Path.Combine("recipes", "lab.yaml"));
+            var path = LabBase.FindInRepository(Path.Combine("recipes", "lab.yaml"));
             var text = File.ReadAllText(path);
             var recipe = RecipeLoader.Parse(text, path);
             bool isQuick = parse.GetValue(quick);
@@ -58,7 +58,7 @@ internal static class LabCommand
         var services = new LabExperimentServices
         {
             Curation = curation,
-            BaseStudent = token => LabBaseStudent.LoadOrPretrain(BaseStudentFolder(baseOptions), baseOptions, curation.Log, token),
+            BaseStudent = token => LabBaseStudent.LoadOrPretrain(LabBase.StudentFolder(baseOptions), baseOptions, curation.Log, token),
             PretrainingQuestions = LabBaseStudent.Corpus(baseOptions).Select(e => e.Prompt).ToHashSet(),
             Log = curation.Log,
         };
@@ -82,35 +82,12 @@ internal static class LabCommand
         command.SetAction((parse, ct) => CliSupport.GuardAsync(() =>
         {
             var options = new LabBaseOptions { Steps = parse.GetValue(steps) };
-            string dir = parse.GetValue(outOption) ?? ShippedBaseFolder();
+            string dir = parse.GetValue(outOption) ?? LabBase.ShippedFolder();
             if (File.Exists(Path.Combine(dir, "base.json"))) File.Delete(Path.Combine(dir, "base.json"));
             using var student = LabBaseStudent.LoadOrPretrain(dir, options, Console.Out.WriteLine, ct);
             Console.Out.WriteLine($"base student: {dir}");
             return Task.FromResult(0);
         }));
         return command;
-    }
-
-    /// <summary>The shipped checkpoint when it matches the options; else a per-user cache (pretrained once, about a minute).</summary>
-    private static string BaseStudentFolder(LabBaseOptions options)
-    {
-        string shipped = ShippedBaseFolder();
-        if (LabBaseStudent.Matches(shipped, options)) return shipped;
-        string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-        return Path.Combine(cache, "ded", "lab-base-" + options.Fingerprint());
-    }
-
-    private static string ShippedBaseFolder() => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(FindInRepository(Path.Combine("recipes", "lab.yaml")))!)!, "lab", "base-student");
-
-    /// <summary>A file of the repository this CLI was built in (searched upwards from the binary).</summary>
-    private static string FindInRepository(string relative)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, relative);
-            if (File.Exists(candidate)) return candidate;
-        }
-        throw new InvalidOperationException($"{relative} not found above {AppContext.BaseDirectory}; run ded from its repository");
     }
 }

@@ -10,8 +10,12 @@ internal static class StageCommands
     public static Command Filter() => Create("filter", "Verify every trajectory, then apply the length, <think> pairing, truncation and correctness filters.",
         (store, recipe, services, ct) => CurationRun.FilterAsync(store, recipe, services, ct));
 
-    public static Command Compress() => Create("compress", "Drop questions the student already solves (needs a student pass-rate estimator).",
-        (store, recipe, services, ct) => CurationRun.CompressAsync(store, recipe with { Compression = recipe.Compression with { Enabled = true } }, services, ct));
+    public static Command Compress() => Create("compress", "Drop questions the student already solves (the lab student's pass rate over k samples).",
+        (store, recipe, services, ct) =>
+        {
+            recipe = recipe with { Compression = recipe.Compression with { Enabled = true } };
+            return CurationRun.CompressAsync(store, recipe, LabBase.WithStudent(services, recipe, ct), ct);
+        });
 
     public static Command Diversify() => Create("diversify", "Keep P trajectories per question by the recipe's strategy (farthest-P by Levenshtein).",
         (store, recipe, services, ct) => CurationRun.DiversifyAsync(store, recipe, services, ct));

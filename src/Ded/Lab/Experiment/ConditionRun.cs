@@ -81,7 +81,7 @@ internal sealed class ConditionTrainer(IStudent baseStudent, LabPools pools, Lab
         IStudent student, int seed, CancellationToken ct)
     {
         var all = pools.All;
-        var graded = await EvaluationStage.RunAsync(student, all, LabGrading.Grade, options.Evaluation with { Seed = seed }, ct);
+        var graded = await EvaluationStage.RunAsync(student, all, LabAnswers.Grade, options.Evaluation with { Seed = seed }, ct);
         return (graded.Take(pools.InDomain.Count).ToArray(), graded.Skip(pools.InDomain.Count).ToArray());
     }
 }

@@ -96,15 +96,12 @@ public static class LabExperiment
         var passed = store.PassedAllFilters();
         var withCorpus = store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).ToHashSet();
         var questions = store.Questions().Where(q => withCorpus.Contains(q.Id)).ToList();
-        var graded = await EvaluationStage.RunAsync(student, questions.Select(q => new EvalQuestion(q.Id, q.Text, q.GoldAnswer, true)).ToArray(),
-            LabGrading.Grade, options.Evaluation with { K = recipe.Compression.K, Seed = (int)recipe.Sampling.Seed }, ct);
-        var rates = questions.Zip(Statistics.PerQuestionAccuracy(graded)).ToDictionary(p => p.First.Id, p => p.Second);
-        await CompressionStage.RunAsync(store, new PrecomputedPassRates(rates), recipe.Compression, ct);
-    }
-
-    private sealed class PrecomputedPassRates(IReadOnlyDictionary<string, double> rates) : IPassRateEstimator
-    {
-        public ValueTask<double> EstimatePassRateAsync(Data.Question question, int k, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(rates[question.Id]);
+        var e = options.Evaluation;
+        var rates = new StudentPassRates(student, LabAnswers.Grade, new SampleOptions
+        {
+            Temperature = e.Temperature, TopP = e.TopP, MaxNewTokens = e.MaxNewTokens, Seed = (int)recipe.Sampling.Seed,
+        });
+        await rates.PrepareAsync(questions, recipe.Compression.K, ct);
+        await CompressionStage.RunAsync(store, rates, recipe.Compression, ct);
     }
 }

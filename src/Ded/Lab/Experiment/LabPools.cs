@@ -1,6 +1,5 @@
 using Ded.Data;
 using Ded.Evaluation;
-using Ded.Training;
 
 namespace Ded.Lab.Experiment;
 
@@ -26,14 +25,4 @@ internal sealed record LabPools(IReadOnlyList<EvalQuestion> InDomain, IReadOnlyL
     }
 
     public IReadOnlyList<EvalQuestion> All => [.. InDomain, .. OutOfDomain];
-}
-
-/// <summary>The lab's answer check: the last <c>\boxed{}</c> must equal the gold exactly (as <c>LabExactVerifier</c>).</summary>
-internal static class LabGrading
-{
-    public static GradedSample Grade(StudentSample sample, string gold)
-    {
-        string? answer = LabAnswers.ExtractBoxed(sample.Text);
-        return new GradedSample(answer, answer == gold, sample.IsTruncated);
-    }
 }

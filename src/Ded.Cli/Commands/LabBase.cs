@@ -1,0 +1,52 @@
+using Ded.Evaluation;
+using Ded.Lab;
+using Ded.Recipes;
+using Ded.Runs;
+using Ded.Selection;
+using Ded.Student;
+using Ded.Training;
+
+namespace Ded.Cli.Commands;
+
+/// <summary>Where the lab's base student lives, and the student services a lab recipe needs.</summary>
+internal static class LabBase
+{
+    /// <summary>With compression on and a lab student, the base student's pass rates (else the services unchanged).</summary>
+    public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken ct)
+    {
+        if (!recipe.Compression.Enabled) return services;
+        var options = new LabBaseOptions();
+        var student = LabBaseStudent.LoadOrPretrain(StudentFolder(options), options, services.Log, ct);
+        var sampling = new EvaluationOptions();
+        return services with
+        {
+            PassRates = new StudentPassRates(student, LabAnswers.Grade, new SampleOptions
+            {
+                Temperature = sampling.Temperature, TopP = sampling.TopP, MaxNewTokens = sampling.MaxNewTokens, Seed = (int)recipe.Sampling.Seed,
+            }),
+        };
+    }
+
+    /// <summary>The shipped checkpoint when it matches the options; else a per-user cache (pretrained once, about a minute).</summary>
+    public static string StudentFolder(LabBaseOptions options)
+    {
+        string shipped = ShippedFolder();
+        if (LabBaseStudent.Matches(shipped, options)) return shipped;
+        string cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cache, "ded", "lab-base-" + options.Fingerprint());
+    }
+
+    public static string ShippedFolder() => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(FindInRepository(Path.Combine("recipes", "lab.yaml")))!)!, "lab", "base-student");
+
+    /// <summary>A file of the repository this CLI was built in (searched upwards from the binary).</summary>
+    public static string FindInRepository(string relative)
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, relative);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException($"{relative} not found above {AppContext.BaseDirectory}; run ded from its repository");
+    }
+}
