@@ -31,7 +31,7 @@ public sealed record LabExperimentOptions
     /// <summary>The settings as recorded in metrics.json.</summary>
     public IEnumerable<KeyValuePair<string, string>> Describe()
     {
-        string S(double v) => v.ToString(CultureInfo.InvariantCulture);
+        string S(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
         yield return new("seeds", string.Join(",", Seeds));
         yield return new("eval_in_domain", $"{EvalInDomainQuestions} questions, difficulty {EvalMinDifficulty}..{EvalMaxDifficulty}");
         yield return new("eval_out_of_domain", $"{EvalOutOfDomainQuestions} questions, difficulty 1..{OutOfDomainMaxDifficulty}");
