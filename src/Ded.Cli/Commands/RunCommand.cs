@@ -33,9 +33,12 @@ internal static class RunCommand
         using var store = RunStore.Open(folder);
         var export = await CliSupport.WithRolloutProgressAsync(progress =>
             CurationRun.RunAllAsync(store, run, services with { RolloutProgress = progress }, ct));
-        var metrics = CurationMetrics.Write(store, CurationMetrics.Build(store, recipe, isQuick, started));
+        var built = CurationMetrics.Build(store, recipe, isQuick, started);
+        var metrics = CurationMetrics.Write(store, built);
+        var report = await Reports.ReportStage.WriteAsync(store.Folder, built, ct);
         Console.Out.WriteLine($"run folder: {store.Folder}");
         Console.Out.WriteLine($"metrics: {metrics}");
+        Console.Out.WriteLine($"report: {report.Html}");
         Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
         var example = store.Selections(RunStore.Snake(recipe.Diversity.Strategy)).FirstOrDefault(s => s.IsSelected)?.TrajectoryId ?? "TRAJECTORY_ID";
         Console.Out.WriteLine($"lineage of a row: ded show {example} --out {folder}");

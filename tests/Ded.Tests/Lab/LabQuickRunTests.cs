@@ -1,4 +1,5 @@
 using Ded.Reports;
+using Ded.Student;
 using Ded.Tests.Reports;
 using Ded.Tests.Spine;
 using Ded.Tests.Student;
@@ -15,6 +16,9 @@ public class LabQuickRunTests(ITestOutputHelper output)
     [Fact]
     public async Task QuickLabRunsEndToEndAndItsReportHoldsEverySection()
     {
+        // A stale shipped base would be pretrained here (many minutes): say what to run instead.
+        Assert.True(LabBaseStudent.Matches(Path.Combine(SharedData.RepoRoot, "lab", "base-student"), new LabBaseOptions()),
+            "lab/base-student does not match LabBaseOptions and the lab families: rebuild it with `./ded lab pretrain` and commit it");
         using var dir = new TempDir();
         var folder = dir.File("lab-quick");
         using var process = global::Ded.Tests.Spine.Spine.StartCli("lab", "--quick", "--out", folder);
