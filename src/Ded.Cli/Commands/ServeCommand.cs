@@ -56,7 +56,15 @@ internal static class ServeCommand
         if (!Directory.Exists(checkpoint))
             throw new InvalidOperationException($"--checkpoint: {checkpoint} is not a folder; pass a folder written by `ded train` or LabStudent.Save");
         TorchRuntime.UseThreads(threads);
-        var student = LabStudent.Load(checkpoint!, threads);
+        LabStudent student;
+        try
+        {
+            student = LabStudent.Load(checkpoint!, threads);
+        }
+        catch (Exception e) when (e is IOException or FormatException or System.Text.Json.JsonException)
+        {
+            throw new InvalidOperationException($"--checkpoint: {e.Message}", e);
+        }
         return new StudentModel(student, id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(checkpoint!))), threads);
     }
 

@@ -41,6 +41,7 @@ internal sealed class OpenAiServer : IAsyncDisposable
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
         var app = builder.Build();
         var server = new OpenAiServer(app, model, key);
+        app.Use(server.CountAsync);
         app.MapGet("/v1/models", server.Models);
         app.MapPost("/v1/chat/completions", ctx => server.HandleAsync(ctx, server.ChatAsync));
         app.MapPost("/v1/completions", ctx => server.HandleAsync(ctx, server.CompleteAsync));
@@ -57,26 +58,37 @@ internal sealed class OpenAiServer : IAsyncDisposable
             ["data"] = new JsonArray(new JsonObject { ["id"] = _model.Id, ["object"] = "model", ["created"] = 0, ["owned_by"] = "ded" }),
         });
 
-    private async Task HandleAsync(HttpContext ctx, Func<JsonNode, HttpContext, Task<IResult>> handler)
+    /// <summary>Counts every request by path (but /stats itself) before routing.</summary>
+    private async Task CountAsync(HttpContext ctx, RequestDelegate next)
     {
-        var path = ctx.Request.Path.Value!;
+        var path = ctx.Request.Path.Value ?? "";
+        if (path == "/stats")
+        {
+            await next(ctx);
+            return;
+        }
         _stats.Started(path);
         try
         {
-            IResult result;
-            if (!Authorized(ctx)) result = Error(401, "missing or wrong API key (Authorization: Bearer ...)");
-            else
-            {
-                using var buffer = new MemoryStream();
-                await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-                result = await ParseAndRunAsync(ctx, path, buffer.ToArray(), handler);
-            }
-            await result.ExecuteAsync(ctx);
+            await next(ctx);
         }
         finally
         {
             _stats.Finished();
         }
+    }
+
+    private async Task HandleAsync(HttpContext ctx, Func<JsonNode, HttpContext, Task<IResult>> handler)
+    {
+        IResult result;
+        if (!Authorized(ctx)) result = Error(401, "missing or wrong API key (Authorization: Bearer ...)");
+        else
+        {
+            using var buffer = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+            result = await ParseAndRunAsync(ctx, ctx.Request.Path.Value!, buffer.ToArray(), handler);
+        }
+        await result.ExecuteAsync(ctx);
     }
 
     private async Task<IResult> ParseAndRunAsync(HttpContext ctx, string path, byte[] body, Func<JsonNode, HttpContext, Task<IResult>> handler)

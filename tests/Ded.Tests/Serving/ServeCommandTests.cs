@@ -1,0 +1,22 @@
+using Xunit;
+
+namespace Ded.Tests.Serving;
+
+/// <summary>`ded serve` refuses what it cannot serve, with one line that says what to do.</summary>
+public class ServeCommandTests
+{
+    public static TheoryData<string[], string> BadArguments => new()
+    {
+        { [], "error: ded serve needs exactly one of --checkpoint DIR or --lab-teacher NAME" },
+        { ["--lab-teacher", "sage"], "error: --lab-teacher: unknown lab teacher 'sage' (known: oracle, careful, verbose, explorer)" },
+        { ["--lab-teacher", "oracle", "--api-key-env", "DED_SERVE_TEST_UNSET"], "error: --api-key-env names DED_SERVE_TEST_UNSET, which is not set: export DED_SERVE_TEST_UNSET=<key> first, or leave --api-key-env out" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadArguments))]
+    public async Task BadArgumentsFailWithOneLine(string[] args, string expected)
+    {
+        var (code, stdout, stderr) = await Cli.RunAsync(null, ["serve", .. args]);
+        Assert.Equal((2, "", expected), (code, stdout, stderr.Trim()));
+    }
+}
