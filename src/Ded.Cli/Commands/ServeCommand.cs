@@ -30,11 +30,12 @@ internal static class ServeCommand
             Console.Out.WriteLine($"listening on {server.BaseUrl}");
             Console.Out.WriteLine($"model: {model.Id}; endpoints: GET /v1/models, POST /v1/chat/completions, POST /v1/completions, GET /stats; Ctrl+C stops");
             Console.Out.Flush();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, server.Stopping);
             try
             {
-                await Task.Delay(Timeout.Infinite, ct);
+                await Task.Delay(Timeout.Infinite, stop.Token);
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
             {
             }
             return 0;

@@ -29,6 +29,9 @@ internal sealed class OpenAiServer : IAsyncDisposable
     private OpenAiServer(WebApplication app, IServedModel model, string? key) =>
         (_app, _model, _key) = (app, model, key is null ? null : Encoding.UTF8.GetBytes("Bearer " + key));
 
+    /// <summary>Fires when the host stops (it handles SIGTERM and Ctrl+C itself, before the command line sees them).</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     /// <summary>The base URL clients use, ending in <c>/v1</c>.</summary>
     public string BaseUrl { get; private set; } = "";
 

@@ -19,4 +19,13 @@ public class ServeCommandTests
         var (code, stdout, stderr) = await Cli.RunAsync(null, ["serve", .. args]);
         Assert.Equal((2, "", expected), (code, stdout, stderr.Trim()));
     }
+
+    [Fact]
+    public async Task SigtermStopsTheServerCleanly()
+    {
+        await using var server = await ServedProcess.StartAsync(null, "--lab-teacher", "oracle");
+        var (status, _) = await ServedProcess.PostAsync(server.BaseUrl + "/chat/completions", """{"messages":[{"role":"user","content":"What is 1 + 1?"}]}""");
+        Assert.Equal(200, status);
+        Assert.Equal(0, await server.TerminateAsync());
+    }
 }

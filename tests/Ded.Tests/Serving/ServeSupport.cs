@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using Xunit;
 
 namespace Ded.Tests.Serving;
 
@@ -43,6 +44,18 @@ internal sealed class ServedProcess : IAsyncDisposable
         while (await reader.ReadLineAsync() is { } line)
             lock (into) into.AppendLine(line);
     }
+
+    /// <summary>Sends SIGTERM (what a service manager sends) and returns the exit code.</summary>
+    public async Task<int> TerminateAsync()
+    {
+        Assert.Equal(0, kill(_process.Id, 15));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     /// <summary>GET /stats.</summary>
     public async Task<JsonNode> StatsAsync() => JsonNode.Parse(await Http.GetStringAsync(BaseUrl[..^"/v1".Length] + "/stats"))!;
