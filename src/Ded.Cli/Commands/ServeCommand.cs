@@ -55,7 +55,7 @@ internal static class ServeCommand
             return new TeacherModel(latency > TimeSpan.Zero ? new LatencyChatClient(client, latency) : client, id ?? "lab/" + teacher);
         }
         if (!Directory.Exists(checkpoint))
-            throw new InvalidOperationException($"--checkpoint: {checkpoint} is not a folder; pass a folder written by `ded train` or LabStudent.Save");
+            throw new InvalidOperationException($"--checkpoint: {checkpoint} is not a folder; pass a lab student checkpoint folder (written by LabStudent.Save or a training run's CheckpointDir)");
         TorchRuntime.UseThreads(threads);
         LabStudent student;
         try

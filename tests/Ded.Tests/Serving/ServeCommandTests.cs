@@ -8,6 +8,9 @@ public class ServeCommandTests
     public static TheoryData<string[], string> BadArguments => new()
     {
         { [], "error: ded serve needs exactly one of --checkpoint DIR or --lab-teacher NAME" },
+        { ["--checkpoint", "/nonexistent/ckpt"], "error: --checkpoint: /nonexistent/ckpt is not a folder; pass a lab student checkpoint folder (written by LabStudent.Save or a training run's CheckpointDir)" },
+        { ["--checkpoint", "/", "--lab-teacher", "oracle"], "error: ded serve needs exactly one of --checkpoint DIR or --lab-teacher NAME" },
+        { ["--checkpoint", "/"], "error: --checkpoint: /config.json: no checkpoint config; save a checkpoint there first" },
         { ["--lab-teacher", "sage"], "error: --lab-teacher: unknown lab teacher 'sage' (known: oracle, careful, verbose, explorer)" },
         { ["--lab-teacher", "oracle", "--api-key-env", "DED_SERVE_TEST_UNSET"], "error: --api-key-env names DED_SERVE_TEST_UNSET, which is not set: export DED_SERVE_TEST_UNSET=<key> first, or leave --api-key-env out" },
     };
