@@ -20,6 +20,7 @@ internal static class CommandCatalog
         yield return TokenizeCommand.Create();
         yield return TrainCommand.Create();
         yield return VerifyCommand.Create();
+        yield return ServeCommand.Create();
         yield return BenchCommand.Create();
     }
 }
