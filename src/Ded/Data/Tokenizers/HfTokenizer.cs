@@ -8,7 +8,7 @@ namespace Ded.Data.Tokenizers;
 /// A Hugging Face <c>tokenizer.json</c> (byte-level BPE, as Qwen2/Qwen3 and DeepSeek-R1-Distill-Qwen) loaded into
 /// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>, so that ids equal Hugging Face's.
 /// </summary>
-public sealed class HfTokenizer : ITokenCounter
+public sealed class HfTokenizer : ITokenCounter, ITokenizer
 {
     private readonly BpeTokenizer _bpe;
 
@@ -48,6 +48,8 @@ public sealed class HfTokenizer : ITokenCounter
 
     /// <summary>Token ids of <paramref name="text"/>; added tokens written in the text map to their ids. No BOS/EOS is added (Qwen adds none).</summary>
     public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(text);
+
+    IReadOnlyList<int> ITokenizer.EncodeToIds(string text) => Encode(text); // the run's filters and distances count with it
 
     /// <inheritdoc />
     public int Count(string text) => _bpe.CountTokens(text);
