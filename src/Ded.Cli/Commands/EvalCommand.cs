@@ -59,10 +59,13 @@ internal static class EvalCommand
             using var client = EndpointClientFactory.Create(endpointOptions);
             var sandbox = items.Any(i => i.Task == BenchmarkTask.Code) ? new LinuxSandbox() : null;
             Console.Out.WriteLine($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}");
-            var (result, samples) = await BenchmarkEvaluation.RunAsync(client, name, endpointOptions.Model, items, options, sandbox,
-                new EveryTenth(items.Count * options.Samples), ct);
             var folder = parse.GetValue(output) ?? Path.Combine("evals", $"{Path.GetFileNameWithoutExtension(name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
-            var written = BenchmarkEvaluation.Write(folder, result, samples);
+            Directory.CreateDirectory(folder);
+            EvalResult result;
+            await using (var samples = new StreamWriter(Path.Combine(folder, "samples.jsonl")))
+                result = await BenchmarkEvaluation.RunAsync(client, name, endpointOptions.Model, items, options, sandbox, samples,
+                    new EveryTenth(items.Count * options.Samples), ct);
+            var written = BenchmarkEvaluation.WriteResults(folder, result);
             Print(result);
             Console.Out.WriteLine($"results: {written}");
             return 0;

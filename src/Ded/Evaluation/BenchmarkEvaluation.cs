@@ -130,10 +130,14 @@ public static class BenchmarkEvaluation
         },
     };
 
-    /// <summary>Draws and grades every sample; <paramref name="sandbox"/> is needed only for code items.</summary>
-    public static async Task<(EvalResult Result, IReadOnlyList<EvalSample> Samples)> RunAsync(
+    /// <summary>
+    /// Draws and grades every sample; <paramref name="sandbox"/> is needed only for code items. Each sample is written
+    /// to <paramref name="samplesOut"/> (one JSON line, in completion order) as soon as it is graded, and kept in memory
+    /// without its response: 500 questions × 16 samples × 32k-token answers would not fit otherwise.
+    /// </summary>
+    public static async Task<EvalResult> RunAsync(
         IChatClient client, string benchmark, string model, IReadOnlyList<BenchmarkItem> items, EvalOptions options,
-        ISandbox? sandbox, IProgress<int>? progress, CancellationToken cancellationToken)
+        ISandbox? sandbox, TextWriter? samplesOut, IProgress<int>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         if (items.Count == 0) throw new ArgumentException("the benchmark has no questions", nameof(items));
@@ -146,20 +150,25 @@ public static class BenchmarkEvaluation
         await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },
             async (job, ct) =>
             {
-                samples[job.q, job.s] = await SampleAsync(client, items[job.q], job.s, options, code, ct);
+                var sample = await SampleAsync(client, items[job.q], job.s, options, code, ct);
+                if (samplesOut is not null)
+                {
+                    var line = JsonSerializer.Serialize(sample, JsonLine);
+                    lock (samplesOut) samplesOut.WriteLine(line);
+                }
+                samples[job.q, job.s] = sample with { Response = "" };
                 progress?.Report(Interlocked.Increment(ref done));
             });
         var rows = Enumerable.Range(0, items.Count).Select(q => Enumerable.Range(0, options.Samples).Select(s => samples[q, s]).ToList()).ToList();
-        return (Score(benchmark, model, items, rows, options), rows.SelectMany(r => r).ToList());
+        return Score(benchmark, model, items, rows, options);
     }
 
-    /// <summary>Writes results.json and samples.jsonl into <paramref name="folder"/>; returns the results path.</summary>
-    public static string Write(string folder, EvalResult result, IReadOnlyList<EvalSample> samples)
+    /// <summary>Writes results.json into <paramref name="folder"/>; returns its path.</summary>
+    public static string WriteResults(string folder, EvalResult result)
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "results.json");
         File.WriteAllText(path, JsonSerializer.Serialize(result, Json));
-        File.WriteAllLines(Path.Combine(folder, "samples.jsonl"), samples.Select(s => JsonSerializer.Serialize(s, JsonLine)));
         return path;
     }
 
