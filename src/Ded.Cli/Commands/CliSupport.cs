@@ -33,7 +33,8 @@ internal static class CliSupport
         {
             return await body();
         }
-        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException)
+        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException
+                                   or Verification.Code.SandboxUnavailableException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 2;

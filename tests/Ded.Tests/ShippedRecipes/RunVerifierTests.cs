@@ -131,5 +131,10 @@ public sealed class RunVerifierTests
         var lines = File.ReadAllLines(Path.Combine(store.Folder, "questions_dropped.jsonl"));
         Assert.Equal(["bench", "dup"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
         Assert.Equal(["keep-1", "keep-2"], store.Questions().Select(q => q.Id));
+        // The later stage commands read the recipe back from the run's snapshot.
+        var snapshot = store.Recipe();
+        Assert.Equal(("problem", "id", 0.8), (((PoolSource)snapshot.Questions.Sources[0]).Mapping.QuestionField,
+            ((PoolSource)snapshot.Questions.Sources[0]).Mapping.IdField, snapshot.Questions.Dedup!.NearThreshold));
+        Assert.Equal([math500], snapshot.Questions.Decontaminate!.Benchmarks);
     }
 }
