@@ -41,6 +41,7 @@ public static class QuestionLoader
     }
 
     /// <summary>Streams a pool; with a count, keeps a seeded uniform sample (reservoir sampling, Vitter's algorithm R) in pool order.</summary>
+    /// <exception cref="InvalidOperationException">The pool file is missing, or a row lacks a mapped field.</exception>
     public static IReadOnlyList<Question> FromPool(PoolSource source)
     {
         var kept = new List<(long Index, Question Question)>();
@@ -56,9 +57,14 @@ public static class QuestionLoader
                 index++;
             }
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException)
+        catch (FileNotFoundException)
         {
-            throw new RecipeException(source.Path, 0, "questions.pool", e.Message + " (see docs/recipes.md for the pool keys)");
+            throw new InvalidOperationException($"questions.sources pool path: {source.Path} not found; download the pool and set its `path` in the recipe");
+        }
+        catch (InvalidDataException e)
+        {
+            // The reader's message already reads `file:line: field what`.
+            throw new InvalidOperationException(e.Message + " (map the field with the pool source's keys; see docs/recipes.md)", e);
         }
         return kept.OrderBy(k => k.Index).Select(k => k.Question).ToList();
     }

@@ -137,4 +137,26 @@ public sealed class RunVerifierTests
             ((PoolSource)snapshot.Questions.Sources[0]).Mapping.IdField, snapshot.Questions.Dedup!.NearThreshold));
         Assert.Equal([math500], snapshot.Questions.Decontaminate!.Benchmarks);
     }
+
+    [Fact]
+    public void PoolCountKeepsASeededSampleInPoolOrder()
+    {
+        using var dir = new TempDir();
+        File.WriteAllLines(dir.File("pool.jsonl"), Enumerable.Range(0, 50).Select(i => JsonSerializer.Serialize(new { problem = $"question {i}", answer = $"{i}" })));
+        PoolSource Source(int seed) => new() { Path = dir.File("pool.jsonl"), Mapping = new Ded.Data.Pools.PoolMapping(), Domain = "math", Count = 10, Seed = seed };
+        var first = QuestionLoader.FromPool(Source(1)).Select(q => q.Id).ToList();
+        Assert.Equal(10, first.Count);
+        Assert.Equal(first, QuestionLoader.FromPool(Source(1)).Select(q => q.Id));
+        Assert.NotEqual(first, QuestionLoader.FromPool(Source(2)).Select(q => q.Id));
+        Assert.Equal(first.OrderBy(id => int.Parse(id.Split('-')[1], System.Globalization.CultureInfo.InvariantCulture)), first);
+        Assert.NotEqual(Enumerable.Range(0, 10).Select(i => $"pool-{i}"), first); // not simply the head of the pool
+    }
+
+    [Fact]
+    public void MissingPoolFileSaysWhatToDo()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() => QuestionLoader.FromPool(
+            new PoolSource { Path = "/nonexistent/s1k.parquet", Mapping = new Ded.Data.Pools.PoolMapping(), Domain = "math" }));
+        Assert.Equal("questions.sources pool path: /nonexistent/s1k.parquet not found; download the pool and set its `path` in the recipe", e.Message);
+    }
 }
