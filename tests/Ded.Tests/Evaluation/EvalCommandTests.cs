@@ -120,4 +120,15 @@ public sealed class EvalCommandTests : IDisposable
         var e = Assert.Throws<FileNotFoundException>(() => EvalCommand.Resolve("aime23", preset: null));
         Assert.StartsWith("--benchmark: 'aime23' is neither a known benchmark (math500, aime24, aime25, gpqa)", e.Message);
     }
+
+    [Fact]
+    public async Task UnsetKeyVariableIsNamedAndNothingIsSent()
+    {
+        await using var server = await ScriptedAnswerServer.StartAsync((_, _) => new ScriptedReply("\\boxed{1}"));
+        var (code, _, err) = await Ded.Tests.Spine.Spine.RunCliAsync("eval", "--endpoint", server.BaseUrl, "--model", "m", "--api-key-env", "DED_EVAL_TEST_UNSET_KEY",
+            "--benchmark", "aime24", "--limit", "1", "--n", "1", "--out", Path.Combine(_dir, "unset"));
+        Assert.Equal(2, code);
+        Assert.Contains("api_key_env names DED_EVAL_TEST_UNSET_KEY, which is not set", err);
+        Assert.Empty(server.Bodies);
+    }
 }

@@ -159,4 +159,28 @@ public sealed class RunVerifierTests
             new PoolSource { Path = "/nonexistent/s1k.parquet", Mapping = new Ded.Data.Pools.PoolMapping(), Domain = "math" }));
         Assert.Equal("questions.sources pool path: /nonexistent/s1k.parquet not found; download the pool and set its `path` in the recipe", e.Message);
     }
+
+    [Fact]
+    public async Task RecipeJudgeBlockReachesTheJudgeEndpoint()
+    {
+        await using var server = await Evaluation.ScriptedAnswerServer.StartAsync((prompt, _) =>
+            new Evaluation.ScriptedReply(prompt.Contains("a red ball", StringComparison.Ordinal) ? "Same object.\nEQUIVALENT" : "Differs.\nNOT EQUIVALENT"));
+        var recipe = RecipeLoader.Parse($"""
+            verifier:
+              kind: math
+              judge:
+                base_url: {server.BaseUrl}
+                model: judge-7b
+            teachers:
+              - name: t
+                lab: oracle
+            """, "/tmp/judge.yaml");
+        var (rule, judge) = Verifiers.Create(recipe.Verifier, () => throw new InvalidOperationException("no sandbox for math"));
+        Assert.Equal("math", rule.Name);
+        Assert.NotNull(judge);
+        var verdict = await judge.VerifyAsync(Spine.Spine.Q("q1", "What is it?", "a red ball"), Spine.Spine.T("t1", "<think>.</think>the red ball"), default);
+        Assert.Equal(("judge:judge-7b", VerdictKind.Correct, "t1"), (verdict.Verifier, verdict.Kind, verdict.TrajectoryId));
+        verdict = await judge.VerifyAsync(Spine.Spine.Q("q2", "What is it?", "a cube"), Spine.Spine.T("t2", "<think>.</think>a sphere"), default);
+        Assert.Equal(VerdictKind.Wrong, verdict.Kind);
+    }
 }
