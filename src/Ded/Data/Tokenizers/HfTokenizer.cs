@@ -8,7 +8,7 @@ namespace Ded.Data.Tokenizers;
 /// A Hugging Face <c>tokenizer.json</c> (byte-level BPE, as Qwen2/Qwen3 and DeepSeek-R1-Distill-Qwen) loaded into
 /// Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>, so that ids equal Hugging Face's.
 /// </summary>
-public sealed class HfTokenizer : ITokenCounter, ITokenizer
+public sealed class HfTokenizer : ITokenizer
 {
     private readonly BpeTokenizer _bpe;
 
@@ -49,9 +49,10 @@ public sealed class HfTokenizer : ITokenCounter, ITokenizer
     /// <summary>Token ids of <paramref name="text"/>; added tokens written in the text map to their ids. No BOS/EOS is added (Qwen adds none).</summary>
     public IReadOnlyList<int> Encode(string text) => _bpe.EncodeToIds(text);
 
-    IReadOnlyList<int> ITokenizer.EncodeToIds(string text) => Encode(text); // the run's filters and distances count with it
-
     /// <inheritdoc />
+    public IReadOnlyList<int> EncodeToIds(string text) => Encode(text);
+
+    /// <summary>Number of token ids <paramref name="text"/> encodes to, special tokens written in it included.</summary>
     public int Count(string text) => _bpe.CountTokens(text);
 
     /// <summary>The text of <paramref name="ids"/>, special tokens included.</summary>
