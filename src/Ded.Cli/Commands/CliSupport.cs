@@ -33,20 +33,37 @@ internal static class CliSupport
         {
             return await body();
         }
-        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException)
+        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException
+                                   or Verification.Code.SandboxUnavailableException)
         {
             Console.Error.WriteLine("error: " + e.Message);
             return 2;
         }
     }
 
-    public static CurationServices Services(TimeSpan labLatency) => new()
+    /// <summary>The recipe's verifier (and judge), its tokenizer, and the teacher clients.</summary>
+    /// <exception cref="InvalidOperationException">The recipe's tokenizer file is missing.</exception>
+    public static CurationServices Services(Recipe recipe, TimeSpan labLatency)
     {
-        Teachers = spec => TeacherClients.Create(spec, labLatency),
-        Verifier = new LabExactVerifier(), // the math and code verifiers plug in here as they land
-        // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
-        Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(line),
-    };
+        var (verifier, judge) = Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox());
+        return new()
+        {
+            Teachers = spec => TeacherClients.Create(spec, labLatency),
+            Verifier = verifier,
+            Judge = judge,
+            Tokenizer = LoadTokenizer(recipe.Tokenizer),
+            // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
+            Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(line),
+        };
+    }
+
+    private static Data.ITokenizer? LoadTokenizer(string? path)
+    {
+        if (path is null) return null;
+        if (!File.Exists(path))
+            throw new InvalidOperationException($"tokenizer: {path} not found; point the recipe's `tokenizer:` at a tokenizer.json or its folder");
+        return Data.Tokenizers.HfTokenizer.Load(path);
+    }
 
     public static string DefaultRunFolder(Recipe recipe) =>
         Path.Combine("runs", $"{recipe.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");

@@ -19,6 +19,7 @@ internal static class CommandCatalog
         yield return DecontaminateCommand.Create();
         yield return TokenizeCommand.Create();
         yield return TrainCommand.Create();
+        yield return EvalCommand.Create();
         yield return VerifyCommand.Create();
         yield return ServeCommand.Create();
         yield return BenchCommand.Create();

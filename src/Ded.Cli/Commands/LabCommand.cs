@@ -52,7 +52,7 @@ internal static class LabCommand
     private static async Task RunExperimentAsync(Recipe recipe, string text, string folder, TimeSpan labLatency, LabExperimentOptions options,
         LabBaseOptions baseOptions, bool isQuick, CancellationToken ct)
     {
-        var curation = CliSupport.Services(labLatency);
+        var curation = CliSupport.Services(recipe, labLatency);
         var run = CurationRun.Prepare(recipe, text, curation, throughExport: false); // before the folder is touched
         using var store = RunStore.Open(folder);
         var services = new LabExperimentServices

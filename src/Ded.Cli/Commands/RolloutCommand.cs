@@ -17,7 +17,7 @@ internal static class RolloutCommand
         {
             var path = parse.GetValue(recipeArg)!;
             var recipe = RecipeLoader.Load(path);
-            var services = CliSupport.Services(TimeSpan.FromMilliseconds(parse.GetValue(latency)));
+            var services = CliSupport.Services(recipe, TimeSpan.FromMilliseconds(parse.GetValue(latency)));
             var run = CurationRun.Prepare(recipe, File.ReadAllText(path), services, throughExport: false); // before the folder is touched
             using var store = RunStore.Open(parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe));
             await CliSupport.WithRolloutProgressAsync(progress => CurationRun.RolloutAsync(store, run, services with { RolloutProgress = progress }, ct));

@@ -28,7 +28,7 @@ internal static class RunCommand
     public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, bool isQuick, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var services = LabBase.WithStudent(CliSupport.Services(labLatency), recipe, ct);
+        var services = LabBase.WithStudent(CliSupport.Services(recipe, labLatency), recipe, ct);
         var run = CurationRun.Prepare(recipe, recipeText, services, throughExport: true); // before the folder is touched
         using var store = RunStore.Open(folder);
         var export = await CliSupport.WithRolloutProgressAsync(progress =>

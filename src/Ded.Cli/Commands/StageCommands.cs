@@ -31,7 +31,7 @@ internal static class StageCommands
         {
             var (store, recipe) = CliSupport.OpenRun(parse.GetValue(outOption)!);
             using (store)
-                await stage(store, recipe, CliSupport.Services(TimeSpan.Zero), ct);
+                await stage(store, recipe, CliSupport.Services(recipe, TimeSpan.Zero), ct);
             return 0;
         }));
         return command;

@@ -16,6 +16,7 @@ public static class QuestionLoader
             {
                 LabPoolSource lab => FromLab(lab),
                 JsonlSource jsonl => FromJsonl(jsonl),
+                PoolSource pool => FromPool(pool),
                 _ => throw new NotSupportedException(source.GetType().Name),
             });
         var duplicate = questions.GroupBy(q => q.Id).FirstOrDefault(g => g.Count() > 1);
@@ -37,6 +38,47 @@ public static class QuestionLoader
             Domain = p.Domain.ToString().ToLowerInvariant(), Family = p.Family, Difficulty = p.Difficulty,
             Metadata = new Dictionary<string, string> { ["pool_seed"] = source.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         }).ToList();
+    }
+
+    /// <summary>Streams a pool; with a count, keeps a seeded uniform sample (reservoir sampling, Vitter's algorithm R) in pool order.</summary>
+    /// <exception cref="InvalidOperationException">The pool file is missing, or a row lacks a mapped field.</exception>
+    public static IReadOnlyList<Question> FromPool(PoolSource source)
+    {
+        var kept = new List<(long Index, Question Question)>();
+        var random = new Random(source.Seed);
+        long index = 0;
+        try
+        {
+            foreach (var row in Pools.PoolReader.ReadAsync(source.Path, source.Mapping).ToBlockingEnumerable())
+            {
+                var question = ToQuestion(row, source);
+                if (source.Count is not { } count || kept.Count < count) kept.Add((index, question));
+                else if (random.NextInt64(index + 1) is var slot && slot < count) kept[(int)slot] = (index, question);
+                index++;
+            }
+        }
+        catch (FileNotFoundException)
+        {
+            throw new InvalidOperationException($"questions.sources pool path: {source.Path} not found; download the pool and set its `path` in the recipe");
+        }
+        catch (InvalidDataException e)
+        {
+            // The reader's message already reads `file:line: field what`.
+            throw new InvalidOperationException(e.Message + " (map the field with the pool source's keys; see docs/recipes.md)", e);
+        }
+        return kept.OrderBy(k => k.Index).Select(k => k.Question).ToList();
+    }
+
+    private static Question ToQuestion(Pools.PoolRow row, PoolSource source)
+    {
+        var metadata = new Dictionary<string, string>(row.Extra) { ["source"] = row.Source };
+        if (row.Tests.Count > 0) metadata[Verification.Code.PoolCodeTests.TestsKey] = Verification.Code.PoolCodeTests.ToJson(row.Tests);
+        if (row.FunctionName is not null) metadata[Verification.Code.PoolCodeTests.FunctionKey] = row.FunctionName;
+        return new Question
+        {
+            Id = row.Id, Source = Path.GetFileName(source.Path), Text = row.Question, GoldAnswer = row.Answer ?? "",
+            Domain = source.Domain, Metadata = metadata,
+        };
     }
 
     public static IReadOnlyList<Question> FromJsonl(JsonlSource source)

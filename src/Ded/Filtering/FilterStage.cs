@@ -1,5 +1,6 @@
 using Ded.Data;
 using Ded.Runs;
+using Ded.Verification;
 
 namespace Ded.Filtering;
 
@@ -12,18 +13,23 @@ public static class FilterStage
     /// <param name="verifier">Whose verdicts the correctness filter reads.</param>
     /// <param name="tokenizer">Needed when lengths are counted in tokens.</param>
     /// <exception cref="InvalidOperationException">Lengths in tokens without a tokenizer.</exception>
-    public static Task<FilterSummary> RunAsync(RunStore store, FilterOptions options, string verifier, ITokenizer? tokenizer,
+    /// <param name="judge">Whose verdicts replace an unverifiable rule verdict (an LLM judge's name), or null.</param>
+    public static Task<FilterSummary> RunAsync(RunStore store, FilterOptions options, string verifier, string? judge, ITokenizer? tokenizer,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
         if (options.LengthUnit == TextUnit.Tokens && tokenizer is null)
             throw new InvalidOperationException("filters.length_unit is tokens but no tokenizer is configured; set `length_unit: chars` in the recipe");
-        return Task.FromResult(Run(store, options, verifier, tokenizer, cancellationToken));
+        return Task.FromResult(Run(store, options, verifier, judge, tokenizer, cancellationToken));
     }
 
-    private static FilterSummary Run(RunStore store, FilterOptions options, string verifier, ITokenizer? tokenizer, CancellationToken ct)
+    private static FilterSummary Run(RunStore store, FilterOptions options, string verifier, string? judge, ITokenizer? tokenizer, CancellationToken ct)
     {
-        var verdicts = store.Verdicts().Where(v => v.Verifier == verifier).ToDictionary(v => v.TrajectoryId);
+        var all = store.Verdicts();
+        var verdicts = all.Where(v => v.Verifier == verifier).ToDictionary(v => v.TrajectoryId);
+        foreach (var judged in all.Where(v => v.Verifier == judge))
+            if (verdicts.GetValueOrDefault(judged.TrajectoryId)?.Kind == VerdictKind.Unverifiable)
+                verdicts[judged.TrajectoryId] = judged; // the judge decides only where the rules could not
         var failedBy = new Dictionary<string, int>();
         int total = 0, passedAll = 0;
         foreach (var t in store.Trajectories())

@@ -19,6 +19,9 @@ public sealed record Recipe
     public SamplingSettings Sampling { get; init; } = new();
     public int MaxConcurrency { get; init; } = DefaultMaxConcurrency; // requests in flight at once, over all teachers
     public const int DefaultMaxConcurrency = 8;
+    public Verification.VerifierSpec Verifier { get; init; } = new();
+    /// <summary>Full path of a Hugging Face tokenizer.json for token counts (length filter, token distances); null for none.</summary>
+    public string? Tokenizer { get; init; }
     public FilterOptions Filters { get; init; } = new();
     public CompressionOptions Compression { get; init; } = new();
     public DiversityOptions Diversity { get; init; } = new();

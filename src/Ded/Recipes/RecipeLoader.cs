@@ -35,6 +35,8 @@ public static class RecipeLoader
             Questions = ReadQuestions(top, System.IO.Path.GetDirectoryName(path)!),
             Teachers = ReadTeachers(top),
             Student = ReadStudent(top.Section("student")),
+            Verifier = ReadVerifier(top),
+            Tokenizer = ReadTokenizer(top, System.IO.Path.GetDirectoryName(path)!),
             Sampling = ReadSampling(top.Section("sampling")),
             MaxConcurrency = ReadRollouts(top.Section("rollouts")),
             Filters = ReadFilters(top.Section("filters")),
@@ -66,20 +68,113 @@ public static class RecipeLoader
     {
         var section = top.Section("questions");
         if (section is null) return new QuestionsOptions();
-        var items = section.List("sources") ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), "is required (a list of `lab:` or `jsonl:` sources)");
+        var items = section.List("sources") ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), "is required (a list of `lab:`, `jsonl:` or `pool:` sources)");
         var sources = new List<QuestionSource>();
         for (int i = 0; i < items.Count; i++)
         {
             var item = RecipeSection.Expect(section.File, items[i], $"{section.KeyPath("sources")}[{i}]");
             var lab = item.Section("lab");
             var jsonl = item.Section("jsonl");
-            if ((lab is null) == (jsonl is null))
-                throw new RecipeException(item.File, item.Line, item.Path, "must have exactly one of `lab:` or `jsonl:`");
-            sources.Add(lab is not null ? ReadLabPool(lab) : ReadJsonl(jsonl!, baseDir));
+            var pool = item.Section("pool");
+            if (new[] { lab, jsonl, pool }.Count(x => x is not null) != 1)
+                throw new RecipeException(item.File, item.Line, item.Path, "must have exactly one of `lab:`, `jsonl:` or `pool:`");
+            sources.Add(lab is not null ? ReadLabPool(lab) : jsonl is not null ? ReadJsonl(jsonl, baseDir) : ReadPool(pool!, baseDir));
             item.Done();
         }
+        var decontaminate = section.Section("decontaminate");
+        var dedup = section.Section("dedup");
+        var options = new QuestionsOptions
+        {
+            Sources = sources,
+            Decontaminate = decontaminate is null ? null : ReadDecontaminate(decontaminate, baseDir),
+            Dedup = dedup is null ? null : ReadDedup(dedup),
+        };
         section.Done();
-        return new QuestionsOptions { Sources = sources };
+        return options;
+    }
+
+    /// <summary>A pool read through a preset, with any field overridden; the file is only read when the run starts.</summary>
+    private static PoolSource ReadPool(RecipeSection s, string baseDir)
+    {
+        var presetName = s.String("preset", null);
+        Data.Pools.PoolMapping mapping;
+        try
+        {
+            mapping = presetName is null ? new Data.Pools.PoolMapping() : Data.Pools.PoolPresets.Get(presetName);
+        }
+        catch (ArgumentException)
+        {
+            throw new RecipeException(s.File, s.Node("preset")!.Start.Line, s.KeyPath("preset"),
+                $"unknown preset '{presetName}' (known: {string.Join(", ", Data.Pools.PoolPresets.Names)})" + Hint(presetName!, Data.Pools.PoolPresets.Names));
+        }
+        mapping = mapping with
+        {
+            QuestionField = s.String("question", mapping.QuestionField)!,
+            AnswerField = s.String("answer", mapping.AnswerField),
+            IdField = s.String("id", mapping.IdField),
+            TestsField = s.String("tests", mapping.TestsField),
+            ShuffleSeed = s.Int("shuffle_seed", mapping.ShuffleSeed),
+        };
+        var isCode = mapping.Shape == Data.Pools.PoolShape.CodeTests;
+        var source = new PoolSource
+        {
+            Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, s.RequiredString("path"))),
+            Preset = presetName,
+            Mapping = mapping,
+            Domain = s.String("domain", isCode ? "code" : "math")!,
+            Count = s.Has("count") ? s.Int("count", 0, 1) : null,
+            Seed = s.Int("seed", 1),
+        };
+        s.Done();
+        return source;
+    }
+
+    private static DecontaminationStep ReadDecontaminate(RecipeSection s, string baseDir)
+    {
+        var files = s.StringList("benchmarks");
+        if (files is null || files.Count == 0)
+            throw new RecipeException(s.File, s.Line, s.KeyPath("benchmarks"), "is required: a list of benchmark files (JSONL/JSON/Parquet) to decontaminate against");
+        var full = files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, f))).ToList();
+        var step = new DecontaminationStep { Benchmarks = full, Ngram = s.Int("ngram", new DecontaminationStep { Benchmarks = [] }.Ngram, 1, 64) };
+        s.Done();
+        return step;
+    }
+
+    private static DedupStep ReadDedup(RecipeSection s)
+    {
+        var step = new DedupStep { NearThreshold = s.Double("near_threshold", new DedupStep().NearThreshold, 0.05, 1) };
+        s.Done();
+        return step;
+    }
+
+    /// <summary>`verifier: lab|math|code|auto`, or a mapping with `kind`, the math options and an optional `judge:` endpoint.</summary>
+    private static Verification.VerifierSpec ReadVerifier(RecipeSection top)
+    {
+        var node = top.Node("verifier");
+        var d = new Verification.VerifierSpec();
+        if (node is null) return d;
+        if (node is YamlScalarNode) return new Verification.VerifierSpec { Kind = top.Enum("verifier", d.Kind) };
+        var s = top.Section("verifier")!;
+        var judge = s.Section("judge");
+        var spec = new Verification.VerifierSpec
+        {
+            Kind = s.Enum("kind", d.Kind),
+            FloatRounding = s.Int("float_rounding", d.FloatRounding, 0, 15),
+            Strict = s.Bool("strict", d.Strict),
+            MathTimeout = s.Duration("timeout", d.MathTimeout),
+            Judge = judge is null ? null : ReadEndpoint(judge),
+        };
+        s.Done();
+        return spec;
+    }
+
+    /// <summary>`tokenizer: PATH`: a tokenizer.json, or a folder holding one (relative to the recipe).</summary>
+    private static string? ReadTokenizer(RecipeSection top, string baseDir)
+    {
+        var path = top.String("tokenizer", null);
+        if (path is null) return null;
+        var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, path));
+        return Directory.Exists(full) ? System.IO.Path.Combine(full, "tokenizer.json") : full;
     }
 
     private static LabPoolSource ReadLabPool(RecipeSection s)

@@ -14,6 +14,8 @@ public sealed record CurationServices
 {
     public required Func<TeacherSpec, TeacherClient> Teachers { get; init; }
     public required IVerifier Verifier { get; init; }
+    /// <summary>An LLM judge for the rule verifier's unverifiable verdicts; null for none.</summary>
+    public IVerifier? Judge { get; init; }
     public ITokenizer? Tokenizer { get; init; }
     /// <summary>The student's pass-rate estimate; without it compression is skipped (and says so).</summary>
     public IPassRateEstimator? PassRates { get; init; }
@@ -28,6 +30,8 @@ public sealed record CurationServices
 /// </summary>
 public static class CurationRun
 {
+    private static readonly System.Text.Json.JsonSerializerOptions DroppedJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
     /// <summary>
     /// Everything that can fail on the user's input, before the run folder is touched: reads every question
     /// whole, builds every teacher client (an endpoint's key must be set) and, when the run goes on past the rollout,
@@ -38,15 +42,18 @@ public static class CurationRun
     /// <exception cref="InvalidOperationException">A missing student or tokenizer.</exception>
     public static PreparedRun Prepare(Recipe recipe, string recipeText, CurationServices services, bool throughExport)
     {
-        var questions = QuestionLoader.Load(recipe.Questions);
+        // Teachers first: an unset API key fails in milliseconds, before a large pool is read.
         var teachers = recipe.Teachers.Select(services.Teachers).ToList();
+        // why sync: Prepare runs before anything async starts; the screening only reads local files (no synchronization context).
+        var (questions, dropped) = QuestionScreening.RunAsync(QuestionLoader.Load(recipe.Questions), recipe.Questions, CancellationToken.None)
+            .GetAwaiter().GetResult();
         if (throughExport)
         {
             if (recipe.Compression.Enabled && services.PassRates is null) throw NoStudent();
             if ((recipe.Filters.LengthUnit == TextUnit.Tokens || recipe.Diversity.Distance == TextUnit.Tokens) && services.Tokenizer is null)
                 throw new InvalidOperationException("the recipe counts tokens (filters.length_unit or diversity.distance) but no tokenizer is configured; use chars");
         }
-        return new PreparedRun(recipe, recipeText, questions, teachers);
+        return new PreparedRun(recipe, recipeText, questions, teachers) { Dropped = dropped };
     }
 
     /// <summary>Snapshots the recipe, ingests the questions (idempotent) and draws the missing samples.</summary>
@@ -54,6 +61,11 @@ public static class CurationRun
     {
         var (recipe, recipeText, questions, teachers) = run;
         store.SnapshotRecipe(recipe, recipeText);
+        if (recipe.Questions.Decontaminate is not null || recipe.Questions.Dedup is not null)
+        {
+            store.WriteFileAtomically("questions_dropped.jsonl", string.Concat(run.Dropped.Select(d => System.Text.Json.JsonSerializer.Serialize(d, DroppedJson) + "\n")));
+            services.Log($"questions: {run.Dropped.Count} dropped by screening (questions_dropped.jsonl)");
+        }
         int added = store.IngestQuestions(questions);
         services.Log($"questions: {questions.Count} ({added} new)");
         var options = new RolloutOptions { Sampling = recipe.Sampling, MaxConcurrency = recipe.MaxConcurrency };
@@ -66,9 +78,9 @@ public static class CurationRun
     /// <summary>Verification then the filters.</summary>
     public static async Task<FilterSummary> FilterAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
     {
-        var verdicts = await VerificationStage.RunAsync(store, services.Verifier, cancellationToken);
+        var verdicts = await VerificationStage.RunAsync(store, services.Verifier, services.Judge, cancellationToken);
         services.Log("verify: " + string.Join(", ", verdicts.Counts.Where(kv => kv.Value > 0).Select(kv => $"{RunStore.Snake(kv.Key)} {kv.Value}")));
-        var filters = await FilterStage.RunAsync(store, recipe.Filters, services.Verifier.Name, services.Tokenizer, cancellationToken);
+        var filters = await FilterStage.RunAsync(store, recipe.Filters, services.Verifier.Name, services.Judge?.Name, services.Tokenizer, cancellationToken);
         services.Log($"filter: {filters.PassedAll} of {filters.Trajectories} pass every filter" +
                      string.Concat(filters.FailedBy.Select(kv => $"; {kv.Value} fail {kv.Key}")));
         return filters;
@@ -119,4 +131,8 @@ public static class CurationRun
 }
 
 /// <summary>A run whose inputs have all been read and checked: ready to touch the run folder.</summary>
-public sealed record PreparedRun(Recipe Recipe, string RecipeText, IReadOnlyList<Question> Questions, IReadOnlyList<TeacherClient> Teachers);
+public sealed record PreparedRun(Recipe Recipe, string RecipeText, IReadOnlyList<Question> Questions, IReadOnlyList<TeacherClient> Teachers)
+{
+    /// <summary>Questions the recipe's decontamination and dedup dropped, with why.</summary>
+    public IReadOnlyList<DroppedQuestion> Dropped { get; init; } = [];
+}
