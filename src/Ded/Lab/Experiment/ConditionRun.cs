@@ -43,6 +43,10 @@ internal sealed record ConditionRun(Corpus Corpus,
 /// <summary>Fine-tunes a fork of the base student on a corpus for each seed and evaluates it on the held-out sets.</summary>
 internal sealed class ConditionTrainer(IStudent baseStudent, LabPools pools, LabExperimentOptions options, Action<string> log)
 {
+    // Training is deterministic in (corpus, seed): a control whose corpus equals another's (the benchmark-best teacher
+    // is the winner, compression dropped nothing) reuses that result instead of training it again.
+    private readonly Dictionary<(string Corpus, int Seed), (IReadOnlyList<IReadOnlyList<GradedSample>>, IReadOnlyList<IReadOnlyList<GradedSample>>)> _done = [];
+
     public async Task<ConditionRun> EvaluateBaseAsync(CancellationToken ct)
     {
         var byIn = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
@@ -62,8 +66,16 @@ internal sealed class ConditionTrainer(IStudent baseStudent, LabPools pools, Lab
     {
         var byIn = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
         var byOut = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
+        string key = Fingerprint(corpus.Examples);
         foreach (int seed in seeds ?? options.Seeds)
         {
+            if (_done.TryGetValue((key, seed), out var same))
+            {
+                byIn.Add(same.Item1);
+                byOut.Add(same.Item2);
+                log($"{corpus.Name} seed {seed}: the same {corpus.Examples.Count} samples as an earlier condition: its result reused");
+                continue;
+            }
             var clock = System.Diagnostics.Stopwatch.StartNew();
             using var student = baseStudent.Fork();
             if (corpus.Examples.Count > 0) await student.SftAsync(corpus.Examples, options.Sft with { Seed = seed }, ct);
@@ -71,11 +83,15 @@ internal sealed class ConditionTrainer(IStudent baseStudent, LabPools pools, Lab
             var (inDomain, outOfDomain) = await EvaluateAsync(student, seed, ct);
             byIn.Add(inDomain);
             byOut.Add(outOfDomain);
+            _done[(key, seed)] = (inDomain, outOfDomain);
             log($"{corpus.Name} seed {seed}: {corpus.Examples.Count} samples, SFT {trained.TotalSeconds:0.0}s, eval {(clock.Elapsed - trained).TotalSeconds:0.0}s: " +
                 $"in-domain {Statistics.AvgAtK(inDomain):0.000}, out-of-domain {Statistics.AvgAtK(outOfDomain):0.000}");
         }
         return new ConditionRun(corpus, byIn, byOut);
     }
+
+    private static string Fingerprint(IReadOnlyList<SftExample> examples) => Rollouts.Hashing.Hex(
+        string.Concat(examples.Select(e => $"{e.Prompt.Length}:{e.Prompt}{e.Response.Length}:{e.Response}")));
 
     private async Task<(IReadOnlyList<IReadOnlyList<GradedSample>> InDomain, IReadOnlyList<IReadOnlyList<GradedSample>> OutOfDomain)> EvaluateAsync(
         IStudent student, int seed, CancellationToken ct)
