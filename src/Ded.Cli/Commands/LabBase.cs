@@ -11,7 +11,7 @@ namespace Ded.Cli.Commands;
 /// <summary>Where the lab's base student lives, and the student services a lab recipe needs.</summary>
 internal static class LabBase
 {
-    /// <summary>With compression on and a lab student, the base student's pass rates (else the services unchanged).</summary>
+    /// <summary>With compression on, the recipe student's pass rates (else the services unchanged).</summary>
     public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken ct)
     {
         if (!recipe.Compression.Enabled) return services;
@@ -32,6 +32,7 @@ internal static class LabBase
         // scoring sends it as text). Its answers are graded with LabAnswers.Grade, which fits lab questions; other
         // recipes grade through their verifier once the compression stage takes one.
         if (spec.Endpoint is not null) return new EndpointStudent(spec.Endpoint, LabStudent.FormatPrompt);
+        // One libtorch thread, as `ded serve --checkpoint` uses by default, so the two sample alike.
         if (spec.Checkpoint is not null) return LabStudent.Load(spec.Checkpoint, threads: 1);
         var options = new LabBaseOptions();
         return LabBaseStudent.LoadOrPretrain(StudentFolder(options), options, log, ct);

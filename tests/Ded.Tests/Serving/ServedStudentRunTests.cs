@@ -80,9 +80,11 @@ public class ServedStudentRunTests
         using IStudent remote = new EndpointStudent(new EndpointOptions { BaseUrls = [served.BaseUrl], Model = "tiny-student" }, LabStudent.FormatPrompt);
 
         string[] prompts = ["What is 12 + 30?", "Solve 3x + 1 = 10."];
-        foreach (var (k, seed, temperature, maxTokens) in new[] { (3, 5, 1.0f, 40), (1, 9, 0.5f, 200), (4, 5, 1.0f, 8) })
+        // The last row is the compression defaults: 0.6f and 0.95f are not exact floats, and the server reads the SDK's
+        // shortest text ("0.6") as a double, it changes none of these draws (a flip needs a draw within ~1e-7 of a boundary).
+        foreach (var (k, seed, temperature, topP, maxTokens) in new[] { (3, 5, 1.0f, 0.9f, 40), (1, 9, 0.5f, 1.0f, 200), (4, 5, 1.0f, 0.9f, 8), (2, 5, 0.6f, 0.95f, 200) })
         {
-            var options = new SampleOptions { SamplesPerPrompt = k, Seed = seed, Temperature = temperature, TopP = 0.9f, MaxNewTokens = maxTokens };
+            var options = new SampleOptions { SamplesPerPrompt = k, Seed = seed, Temperature = temperature, TopP = topP, MaxNewTokens = maxTokens };
             var actual = await remote.SampleAsync(prompts, options, CancellationToken.None);
             for (int i = 0; i < prompts.Length; i++)
             {
