@@ -243,6 +243,9 @@ public static class RecipeLoader
         if (endpoint is not null && (s.Has("lab") || s.Has("checkpoint")))
             throw new RecipeException(s.File, s.Node(s.Has("lab") ? "lab" : "checkpoint")!.Start.Line, s.KeyPath(s.Has("lab") ? "lab" : "checkpoint"),
                 "a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one");
+        if (endpoint?.Node("stream") is { } stream && endpoint.Bool("stream", false))
+            throw new RecipeException(s.File, stream.Start.Line, endpoint.KeyPath("stream"),
+                "must be false: a served student returns its k samples as the n choices of one response, which streaming assembles into one");
         var checkpoint = s.String("checkpoint", null);
         var spec = new StudentSpec
         {

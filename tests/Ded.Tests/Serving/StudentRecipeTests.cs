@@ -37,6 +37,8 @@ public class StudentRecipeTests
         "s.yaml:5: student.lab a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one")]
     [InlineData("student:\n  endpoint: { model: m }\n  checkpoint: x\n",
         "s.yaml:6: student.checkpoint a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one")]
+    [InlineData("student:\n  endpoint:\n    model: m\n    stream: true\n",
+        "s.yaml:7: student.endpoint.stream must be false: a served student returns its k samples as the n choices of one response, which streaming assembles into one")]
     [InlineData("student:\n  endpoint: { base_url: http://a/v1 }\n", "s.yaml:5: student.endpoint.model is required")]
     [InlineData("student:\n  endpoint: { model: m, max_inflight: 2 }\n", "s.yaml:5: unknown key 'max_inflight' in student.endpoint (did you mean 'max_in_flight'?)")]
     public void ABrokenStudentNamesFileLineAndKey(string block, string expected)
