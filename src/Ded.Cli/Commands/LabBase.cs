@@ -11,20 +11,31 @@ namespace Ded.Cli.Commands;
 /// <summary>Where the lab's base student lives, and the student services a lab recipe needs.</summary>
 internal static class LabBase
 {
-    /// <summary>With compression on and a lab student, the base student's pass rates (else the services unchanged).</summary>
+    /// <summary>With compression on, the recipe student's pass rates (else the services unchanged).</summary>
     public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken ct)
     {
         if (!recipe.Compression.Enabled) return services;
-        var options = new LabBaseOptions();
-        var student = LabBaseStudent.LoadOrPretrain(StudentFolder(options), options, services.Log, ct);
         var sampling = new EvaluationOptions();
         return services with
         {
-            PassRates = new StudentPassRates(student, LabAnswers.Grade, new SampleOptions
+            PassRates = new StudentPassRates(Student(recipe.Student, services.Log, ct), LabAnswers.Grade, new SampleOptions
             {
                 Temperature = sampling.Temperature, TopP = sampling.TopP, MaxNewTokens = sampling.MaxNewTokens, Seed = (int)recipe.Sampling.Seed,
             }),
         };
+    }
+
+    /// <summary>The recipe's student: served, a given lab checkpoint, or the shipped (or cached) lab base.</summary>
+    private static IStudent Student(StudentSpec spec, Action<string> log, CancellationToken ct)
+    {
+        // A served student is sampled with the lab's prompt format (ded serve --checkpoint applies it to chat, and
+        // scoring sends it as text). Its answers are graded with LabAnswers.Grade, which fits lab questions; other
+        // recipes grade through their verifier once the compression stage takes one.
+        if (spec.Endpoint is not null) return new EndpointStudent(spec.Endpoint, LabStudent.FormatPrompt);
+        // One libtorch thread, as `ded serve --checkpoint` uses by default, so the two sample alike.
+        if (spec.Checkpoint is not null) return LabStudent.Load(spec.Checkpoint, threads: 1);
+        var options = new LabBaseOptions();
+        return LabBaseStudent.LoadOrPretrain(StudentFolder(options), options, log, ct);
     }
 
     /// <summary>The shipped checkpoint when it matches the options; else a per-user cache (pretrained once, about a minute).</summary>

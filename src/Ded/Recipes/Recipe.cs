@@ -32,4 +32,8 @@ public sealed record Recipe
 public sealed record StudentSpec
 {
     public string Lab { get; init; } = "tiny";
+    /// <summary>A lab student checkpoint folder (full path) to use instead of the shipped base; null for the base.</summary>
+    public string? Checkpoint { get; init; }
+    /// <summary>A served student (sampled and scored over the endpoint; trained elsewhere); null for the lab student.</summary>
+    public Teachers.Endpoints.EndpointOptions? Endpoint { get; init; }
 }

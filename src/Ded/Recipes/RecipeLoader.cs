@@ -34,7 +34,7 @@ public static class RecipeLoader
             SourcePath = path,
             Questions = ReadQuestions(top, System.IO.Path.GetDirectoryName(path)!),
             Teachers = ReadTeachers(top),
-            Student = ReadStudent(top.Section("student")),
+            Student = ReadStudent(top.Section("student"), System.IO.Path.GetDirectoryName(path)!),
             Verifier = ReadVerifier(top),
             Tokenizer = ReadTokenizer(top, System.IO.Path.GetDirectoryName(path)!),
             Sampling = ReadSampling(top.Section("sampling")),
@@ -330,10 +330,24 @@ public static class RecipeLoader
         return prices;
     }
 
-    private static StudentSpec ReadStudent(RecipeSection? s)
+    /// <summary>`lab: NAME` (optionally `checkpoint: DIR`, relative to the recipe) or `endpoint: {...}` (keys as a teacher's).</summary>
+    private static StudentSpec ReadStudent(RecipeSection? s, string baseDir)
     {
         if (s is null) return new StudentSpec();
-        var spec = new StudentSpec { Lab = s.String("lab", new StudentSpec().Lab)! };
+        var endpoint = s.Section("endpoint");
+        if (endpoint is not null && (s.Has("lab") || s.Has("checkpoint")))
+            throw new RecipeException(s.File, s.Node(s.Has("lab") ? "lab" : "checkpoint")!.Start.Line, s.KeyPath(s.Has("lab") ? "lab" : "checkpoint"),
+                "a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one");
+        if (endpoint?.Node("stream") is { } stream && endpoint.Bool("stream", false))
+            throw new RecipeException(s.File, stream.Start.Line, endpoint.KeyPath("stream"),
+                "must be false: a served student returns its k samples as the n choices of one response, which streaming assembles into one");
+        var checkpoint = s.String("checkpoint", null);
+        var spec = new StudentSpec
+        {
+            Lab = s.String("lab", new StudentSpec().Lab)!,
+            Checkpoint = checkpoint is null ? null : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, checkpoint)),
+            Endpoint = endpoint is null ? null : ReadEndpoint(endpoint),
+        };
         s.Done();
         return spec;
     }

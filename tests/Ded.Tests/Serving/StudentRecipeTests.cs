@@ -1,0 +1,67 @@
+using Ded.Recipes;
+using Ded.Teachers.Endpoints;
+using Ded.Training;
+using Xunit;
+
+namespace Ded.Tests.Serving;
+
+/// <summary>The recipe's `student:` block: a lab student (with an optional checkpoint) or a served one.</summary>
+public class StudentRecipeTests
+{
+    private const string Teachers = "teachers:\n  - name: oracle\n    lab: oracle\n";
+
+    [Fact]
+    public void AnEndpointStudentBindsTheTeachersEndpointKeys()
+    {
+        var yaml = Teachers + "student:\n  endpoint:\n    base_urls: [http://a:1/v1, http://b:2/v1]\n    model: tiny-student\n    api_key_env: STUDENT_KEY\n    max_in_flight: 3\n    retry: { max_attempts: 2 }\n";
+        var student = RecipeLoader.Parse(yaml, "/tmp/ded-recipes/s.yaml").Student;
+        var endpoint = Assert.IsType<EndpointOptions>(student.Endpoint);
+        Assert.Equal(["http://a:1/v1", "http://b:2/v1"], endpoint.BaseUrls);
+        Assert.Equal(("tiny-student", "STUDENT_KEY", 3, 2), (endpoint.Model, endpoint.ApiKeyEnv, endpoint.MaxInFlight, endpoint.Retry.MaxAttempts));
+        Assert.Null(student.Checkpoint);
+    }
+
+    [Theory]
+    [InlineData("", "tiny", null)]
+    [InlineData("student:\n  lab: tiny\n", "tiny", null)]
+    [InlineData("student:\n  lab: tiny\n  checkpoint: ckpt/tiny\n", "tiny", "/tmp/ded-recipes/ckpt/tiny")]
+    [InlineData("student:\n  checkpoint: /abs/dir\n", "tiny", "/abs/dir")]
+    public void ALabStudentMayNameACheckpointRelativeToTheRecipe(string block, string lab, string? checkpoint)
+    {
+        var student = RecipeLoader.Parse(Teachers + block, "/tmp/ded-recipes/s.yaml").Student;
+        Assert.Equal((lab, checkpoint, (EndpointOptions?)null), (student.Lab, student.Checkpoint, student.Endpoint));
+    }
+
+    [Theory]
+    [InlineData("student:\n  lab: tiny\n  endpoint: { model: m }\n",
+        "s.yaml:5: student.lab a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one")]
+    [InlineData("student:\n  endpoint: { model: m }\n  checkpoint: x\n",
+        "s.yaml:6: student.checkpoint a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one")]
+    [InlineData("student:\n  endpoint:\n    model: m\n    stream: true\n",
+        "s.yaml:7: student.endpoint.stream must be false: a served student returns its k samples as the n choices of one response, which streaming assembles into one")]
+    [InlineData("student:\n  endpoint: { base_url: http://a/v1 }\n", "s.yaml:5: student.endpoint.model is required")]
+    [InlineData("student:\n  endpoint: { model: m, max_inflight: 2 }\n", "s.yaml:5: unknown key 'max_inflight' in student.endpoint (did you mean 'max_in_flight'?)")]
+    public void ABrokenStudentNamesFileLineAndKey(string block, string expected)
+    {
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Teachers + block, "/tmp/ded-recipes/s.yaml"));
+        Assert.Equal(expected, e.Message);
+    }
+
+    // Each row: the scored tokens (BOS first), the formatted prompt's length, and the response's log-probabilities.
+    public static TheoryData<string[], int, double[]> ResponseTokens => new()
+    {
+        { ["", "Q", ":", "4", "2"], 2, [-3, -4] },          // one token per character, BOS has none
+        { ["", "Q:", " 4", "2"], 2, [-2, -3] },            // multi-character tokens on the boundary
+        { ["", "Q", ": 4", "2"], 2, [-2, -3] },            // a token straddling the boundary counts as the response's
+        { ["", "Q", ":"], 2, [] },                         // an empty response
+        { ["", "4", "2"], 0, [-1, -2] },                   // an empty prompt
+    };
+
+    [Theory]
+    [MemberData(nameof(ResponseTokens))]
+    public void ScoringKeepsTheTokensAfterThePrompt(string[] tokens, int prefixChars, double[] expected)
+    {
+        var logProbs = tokens.Select((_, i) => i == 0 ? (double?)null : -i).ToArray();
+        Assert.Equal(expected, EndpointStudent.ResponseLogProbs(new TokenLogProbs(tokens, logProbs), prefixChars));
+    }
+}
