@@ -6,6 +6,8 @@ namespace Ded.Lab.Experiment;
 internal static class Claims
 {
     private const double Margin = 0.05; // "about the same" / "no worse": within 5 points of accuracy
+    private const string WinnerClaim = "The smoke-test winner beats the benchmark-best teacher through the whole pipeline";
+    private const string WinnerPaper = "QwQ (lower own score) → 79.58/73.22 vs R1 → 73.96/65.83 (one answer per question)";
 
     public static IReadOnlyList<ClaimCheck> Judge(SmokeOutcome smoke, IReadOnlyList<ConditionRun> conditions, ConditionRun baseStudent, LabExperimentOptions options)
     {
@@ -32,9 +34,9 @@ internal static class Claims
             Compare("Distillation on the curated corpus does not erode out-of-domain skills",
                 "general benchmarks (MMLU, BBH, GSM8K, ...) went up rather than down",
                 ded, baseStudent, inDomain: false, d => ClaimJudge.NoWorse(d, Margin)),
-            Compare("The smoke-test winner beats the benchmark-best teacher through the whole pipeline",
-                "QwQ (lower own score) → 79.58/73.22 vs R1 → 73.96/65.83 (one answer per question)",
-                ded, c["benchmark-best-teacher"], inDomain: true, ClaimJudge.Better),
+            smoke.Winner == smoke.BenchmarkBest
+                ? new ClaimCheck(WinnerClaim, WinnerPaper, $"the smoke-test winner is the benchmark-best teacher ({smoke.Winner}): one corpus, nothing to compare", ClaimVerdict.Inconclusive)
+                : Compare(WinnerClaim, WinnerPaper, ded, c["benchmark-best-teacher"], inDomain: true, ClaimJudge.Better),
             EntropySignal(smoke),
         ];
     }
