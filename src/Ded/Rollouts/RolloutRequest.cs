@@ -50,7 +50,7 @@ public sealed record RolloutRequest
     /// <summary>The trajectory for a received response.</summary>
     public Trajectory ToTrajectory(ChatResponse response, TimeSpan latency)
     {
-        var text = response.Text;
+        var text = RawText(response);
         var think = ThinkBlock.Parse(text);
         return new Trajectory
         {
@@ -61,4 +61,14 @@ public sealed record RolloutRequest
             InputTokens = response.Usage?.InputTokenCount, OutputTokens = response.Usage?.OutputTokenCount, Latency = latency,
         };
     }
+
+    /// <summary>
+    /// The response as one text. Engines with a reasoning parser (vLLM, SGLang, DeepSeek) send the reasoning apart
+    /// (<c>reasoning_content</c>); it is put back inside <c>&lt;think&gt;</c> so every trajectory has one form.
+    /// A response without it is kept exactly as sent, malformed tags included: the filters judge those.
+    /// </summary>
+    internal static string RawText(ChatResponse response) =>
+        response.Messages.Any(m => m.Contents.OfType<TextReasoningContent>().Any())
+            ? Teachers.Endpoints.ReasoningNormalizer.Normalize(response).FullText
+            : response.Text;
 }

@@ -81,3 +81,18 @@ public class FilterTests
         Assert.Equal((kind, reason, "lab-exact"), (verdict.Kind, verdict.Reason, verdict.Verifier));
     }
 }
+
+public class RolloutTextTests
+{
+    [Fact]
+    public void SeparateReasoningContentIsPutBackInsideThinkAndInlineTextIsKeptAsSent()
+    {
+        var separate = new Microsoft.Extensions.AI.ChatResponse(new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant,
+            [new Microsoft.Extensions.AI.TextReasoningContent("2 + 2 = 4"), new Microsoft.Extensions.AI.TextContent("\\boxed{4}")]));
+        Assert.Equal("<think>\n2 + 2 = 4\n</think>\n\n\\boxed{4}", Ded.Rollouts.RolloutRequest.RawText(separate));
+
+        const string malformed = "<think>\nno closing tag \\boxed{4}";
+        var inline = new Microsoft.Extensions.AI.ChatResponse(new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant, malformed));
+        Assert.Equal(malformed, Ded.Rollouts.RolloutRequest.RawText(inline));
+    }
+}
