@@ -12,7 +12,7 @@ public sealed record LabBaseOptions
     public TinyGptConfig Model { get; init; } = new();
     public int Examples { get; init; } = 8000;      // distinct problems; the small families run out of distinct easy ones much past this
     public int MaxDifficulty { get; init; } = 5;     // the easy ones get learnt, the hard ones do not: room for distillation
-    public int Steps { get; init; } = 1200;            // ~5M tokens: a few minutes once, then loaded
+    public int Steps { get; init; } = 3000;            // ~12M tokens: ~15 minutes on 2 cores, once; then shipped and loaded
     public int BatchSize { get; init; } = 16;
     public double LearningRate { get; init; } = 2e-3;
     public int Seed { get; init; } = 1;
