@@ -137,17 +137,7 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
         return Expand(node).Take(16).ToList();
     }
 
-    private static bool ContainsPlusMinus(Node n) => n switch
-    {
-        PlusMinus => true,
-        Add a => a.Terms.Any(ContainsPlusMinus),
-        Mul m => m.Factors.Any(ContainsPlusMinus),
-        Div d => ContainsPlusMinus(d.Left) || ContainsPlusMinus(d.Right),
-        Neg g => ContainsPlusMinus(g.Inner),
-        Pow p => ContainsPlusMinus(p.Base) || ContainsPlusMinus(p.Exponent),
-        Func f => f.Args.Any(ContainsPlusMinus),
-        _ => false,
-    };
+    private static bool ContainsPlusMinus(Node n) => Contains(n, x => x is PlusMinus);
 
     private static IEnumerable<Node> Expand(Node n) => n switch
     {
@@ -395,27 +385,20 @@ internal sealed class Equivalence(MathVerifyOptions options, Budget budget)
 
     private static bool Finite(Complex c) => double.IsFinite(c.Real) && double.IsFinite(c.Imaginary);
 
-    private static bool ContainsFloat(Node n) => n switch
-    {
-        Num x => x.IsFloat,
-        Add a => a.Terms.Any(ContainsFloat),
-        Mul m => m.Factors.Any(ContainsFloat),
-        Div d => ContainsFloat(d.Left) || ContainsFloat(d.Right),
-        Neg g => ContainsFloat(g.Inner),
-        Pow p => ContainsFloat(p.Base) || ContainsFloat(p.Exponent),
-        Func f => f.Args.Any(ContainsFloat),
-        _ => false,
-    };
+    private static bool ContainsFloat(Node n) => Contains(n, x => x is Num { IsFloat: true });
 
-    private static bool ContainsSymbol(Node n) => n switch
+    private static bool ContainsSymbol(Node n) => Contains(n, x => x is Sym);
+
+    /// <summary>Whether <paramref name="n"/> or a node below it (through sums, products, quotients, negations, powers
+    /// and function arguments) matches.</summary>
+    private static bool Contains(Node n, Func<Node, bool> match) => match(n) || n switch
     {
-        Sym => true,
-        Add a => a.Terms.Any(ContainsSymbol),
-        Mul m => m.Factors.Any(ContainsSymbol),
-        Div d => ContainsSymbol(d.Left) || ContainsSymbol(d.Right),
-        Neg g => ContainsSymbol(g.Inner),
-        Pow p => ContainsSymbol(p.Base) || ContainsSymbol(p.Exponent),
-        Func f => f.Args.Any(ContainsSymbol),
+        Add a => a.Terms.Any(t => Contains(t, match)),
+        Mul m => m.Factors.Any(f => Contains(f, match)),
+        Div d => Contains(d.Left, match) || Contains(d.Right, match),
+        Neg g => Contains(g.Inner, match),
+        Pow p => Contains(p.Base, match) || Contains(p.Exponent, match),
+        Func f => f.Args.Any(a => Contains(a, match)),
         _ => false,
     };
 }
