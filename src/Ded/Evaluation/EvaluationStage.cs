@@ -3,7 +3,7 @@ using Ded.Training;
 namespace Ded.Evaluation;
 
 /// <summary>A benchmark question as the evaluation sees it.</summary>
-public sealed record EvalQuestion(string Id, string Prompt, string Gold, bool IsInDomain);
+public sealed record EvalQuestion(string Id, string Prompt, string Gold);
 
 /// <summary>How a student is evaluated: avg@k with the field's sampling settings by default.</summary>
 public sealed record EvaluationOptions
