@@ -54,7 +54,7 @@ public static class EndpointClientFactory
     }
 
     // why: one pooled connection per request in flight; without a cap SocketsHttpHandler opens one per waiting request.
-    internal static SocketsHttpHandler CreateHandler(EndpointOptions options) => new()
+    public static SocketsHttpHandler CreateHandler(EndpointOptions options) => new()
     {
         ConnectTimeout = options.ConnectTimeout,
         MaxConnectionsPerServer = options.MaxInFlight,

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Ded.Lab;
+using Ded.Student;
 using Ded.Student.Training;
 
-namespace Ded.Student;
+namespace Ded.Lab;
 
 /// <summary>How the lab's base student is pretrained: direct answers (no reasoning) over every lab family, loss on the answer.</summary>
 public sealed record LabBaseOptions

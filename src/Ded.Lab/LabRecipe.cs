@@ -1,6 +1,6 @@
-using Ded.Data;
+using Ded.Recipes;
 
-namespace Ded.Recipes;
+namespace Ded.Lab;
 
 /// <summary>The embedded lab recipe's `--quick` variant.</summary>
 public static class LabRecipe

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Ded.Reports;
 
 /// <summary>How numbers read in both report formats: scores and fractions to two decimals, rates as percents.</summary>
-internal static class ReportFormat
+public static class ReportFormat
 {
     public static string Score(ScoreInterval? s) => s is null ? "–" : ReportHeadline.Format(s);
     public static string Score(ScoreInterval? s, string? empty) => s is null ? empty ?? "–" : ReportHeadline.Format(s);

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Ded.Lab;
 using Ded.Recipes;
 
 namespace Ded.Data;
@@ -12,32 +11,11 @@ public static class QuestionLoader
     {
         var questions = new List<Question>();
         foreach (var source in options.Sources)
-            questions.AddRange(source switch
-            {
-                LabPoolSource lab => FromLab(lab),
-                JsonlSource jsonl => FromJsonl(jsonl),
-                PoolSource pool => FromPool(pool),
-                _ => throw new NotSupportedException(source.GetType().Name),
-            });
+            questions.AddRange(source.Load());
         var duplicate = questions.GroupBy(q => q.Id).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
             throw new RecipeException(duplicate.First().Source, 0, "questions", $"id '{duplicate.Key}' appears in more than one question; ids must be unique");
         return questions;
-    }
-
-    public static IReadOnlyList<Question> FromLab(LabPoolSource source)
-    {
-        var pool = LabWorld.Pool(new LabPoolOptions
-        {
-            Families = source.Families ?? LabWorld.InDomainFamilies,
-            Count = source.Count, MinDifficulty = source.MinDifficulty, MaxDifficulty = source.MaxDifficulty, Seed = source.Seed,
-        });
-        return pool.Select(p => new Question
-        {
-            Id = p.Id, Source = "lab", Text = p.Question, GoldAnswer = p.Answer,
-            Domain = p.Domain.ToString().ToLowerInvariant(), Family = p.Family, Difficulty = p.Difficulty,
-            Metadata = new Dictionary<string, string> { ["pool_seed"] = source.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-        }).ToList();
     }
 
     /// <summary>Streams a pool; with a count, keeps a seeded uniform sample (reservoir sampling, Vitter's algorithm R) in pool order.</summary>
@@ -77,7 +55,7 @@ public static class QuestionLoader
         return new Question
         {
             Id = row.Id, Source = Path.GetFileName(source.Path), Text = row.Question, GoldAnswer = row.Answer ?? "",
-            Domain = source.Domain, Metadata = metadata,
+            Domain = source.Domain ?? "", Metadata = metadata,
         };
     }
 
@@ -120,7 +98,7 @@ public static class QuestionLoader
         {
             Id = id, Source = Path.GetFileName(source.Path),
             Text = Field(source.QuestionField, true), GoldAnswer = Field(source.AnswerField, true),
-            Domain = source.Domain, Family = source.FamilyField is null ? "" : Field(source.FamilyField, false),
+            Domain = source.Domain ?? "", Family = source.FamilyField is null ? "" : Field(source.FamilyField, false),
             Metadata = new Dictionary<string, string> { ["line"] = lineNumber.ToString(System.Globalization.CultureInfo.InvariantCulture) },
         };
     }

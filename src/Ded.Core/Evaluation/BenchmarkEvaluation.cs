@@ -1,27 +1,15 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Ded.Data.Pools;
-using Ded.Rollouts;
-using Ded.Teachers.Endpoints;
+using Ded.Data;
+using Ded.Verification;
 using Ded.Verification.Code;
 using Ded.Verification.Math;
-using Microsoft.Extensions.AI;
 
 namespace Ded.Evaluation;
 
 /// <summary>How a benchmark's answers are checked.</summary>
 public enum BenchmarkTask { Math, Choice, Code }
-
-/// <summary>One benchmark question as sent: the full user prompt, and what its answers are checked against.</summary>
-public sealed record BenchmarkItem
-{
-    public required string Id { get; init; }
-    public required string Prompt { get; init; }
-    public required BenchmarkTask Task { get; init; }
-    /// <summary>Gold answer (the letter for multiple choice); empty for code.</summary>
-    public string Gold { get; init; } = "";
-    public Verification.Code.CodeTests? Tests { get; init; }
-}
 
 /// <summary>The field's evaluation protocol (DED.md "Evaluation"; DeepSeek-R1 and s1 report the same settings).</summary>
 public sealed record EvalOptions
@@ -31,7 +19,7 @@ public sealed record EvalOptions
     public double TopP { get; init; } = 0.95;
     public int MaxTokens { get; init; } = 32768;        // the reasoning budget the field evaluates under
     public long Seed { get; init; }                     // base seed; each sample derives its own
-    public int MaxConcurrency { get; init; } = 64;
+    public int MaxConcurrency { get; init; } = 64;         // a served model's requests in flight (its endpoint's max_in_flight)
     public MathVerifyOptions Math { get; init; } = MathVerifyOptions.Default;
     public CodeVerifyOptions Code { get; init; } = new();
     public BootstrapOptions Bootstrap { get; init; } = new();
@@ -53,6 +41,8 @@ public sealed record EvalSample
     /// <summary>correct, wrong, no_answer, truncated, gold_unparsed, timeout, error, or a code status.</summary>
     public required string Status { get; init; }
     public string? Answer { get; init; }
+    /// <summary>The verifier's reason (or the request's error).</summary>
+    public string Reason { get; init; } = "";
     public bool IsCorrect { get; init; }
     public bool IsTruncated { get; init; }
     public string? FinishReason { get; init; }
@@ -87,7 +77,11 @@ public sealed record EvalResult
     public required IReadOnlyList<QuestionScore> PerQuestion { get; init; }
 }
 
-/// <summary>Samples a model n times per benchmark question through an endpoint client, grades every sample, and scores.</summary>
+/// <summary>
+/// `ded eval`'s benchmarks: a pool file read into evaluation questions (the prompt with the field's instruction) and
+/// the verifier its shape needs. The sampling, grading and scoring are <see cref="EvaluationStage"/>'s, as for every
+/// student.
+/// </summary>
 public static class BenchmarkEvaluation
 {
     private static readonly JsonSerializerOptions Json = new()
@@ -96,13 +90,12 @@ public static class BenchmarkEvaluation
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
         WriteIndented = true,
     };
-    private static readonly JsonSerializerOptions JsonLine = new(Json) { WriteIndented = false };
 
     /// <summary>Reads a benchmark file with a pool mapping into prompts; the mapping's shape picks math, choice or code.</summary>
     /// <exception cref="InvalidDataException">A bad row (<c>file:line: field what</c>) or a math row without an answer.</exception>
-    public static async Task<IReadOnlyList<BenchmarkItem>> LoadAsync(string path, PoolMapping mapping, int? limit, CancellationToken ct)
+    public static async Task<IReadOnlyList<EvalQuestion>> LoadAsync(string path, PoolMapping mapping, int? limit, CancellationToken ct)
     {
-        var items = new List<BenchmarkItem>();
+        var items = new List<EvalQuestion>();
         await foreach (var row in PoolReader.ReadAsync(path, mapping, ct))
         {
             if (limit is { } max && items.Count >= max) break;
@@ -111,56 +104,40 @@ public static class BenchmarkEvaluation
         return items;
     }
 
-    internal static BenchmarkItem ToItem(PoolRow row, PoolShape shape) => shape switch
+    /// <summary>How a benchmark of this shape is graded.</summary>
+    public static BenchmarkTask TaskOf(PoolShape shape) =>
+        shape switch { PoolShape.MultipleChoice => BenchmarkTask.Choice, PoolShape.CodeTests => BenchmarkTask.Code, _ => BenchmarkTask.Math };
+
+    /// <summary>The verifier of a task; <paramref name="sandbox"/> is made only for code.</summary>
+    public static IVerifier VerifierFor(BenchmarkTask task, EvalOptions options, Func<ISandbox> sandbox) => task switch
     {
-        PoolShape.MultipleChoice => new BenchmarkItem
-        {
-            Id = row.Id, Task = BenchmarkTask.Choice, Gold = row.Answer!,
-            Prompt = row.Question + "\n\n" + EvalOptions.ChoiceInstruction, // the pool row already lists the lettered options
-        },
-        PoolShape.CodeTests => new BenchmarkItem
-        {
-            Id = row.Id, Task = BenchmarkTask.Code, Prompt = row.Question + "\n\n" + EvalOptions.CodeInstruction,
-            Tests = PoolCodeTests.From(row.Tests, row.FunctionName),
-        },
-        _ => new BenchmarkItem
-        {
-            Id = row.Id, Task = BenchmarkTask.Math, Prompt = row.Question + "\n\n" + EvalOptions.MathInstruction,
-            Gold = row.Answer ?? throw new InvalidDataException($"{row.Source}: the answer field is missing; map it with --preset"),
-        },
+        BenchmarkTask.Code => new CodeAnswerVerifier(sandbox(), options.Code),
+        BenchmarkTask.Choice => new MathAnswerVerifier(options.Math with { Extraction = MathExtraction.Choice }),
+        _ => new MathAnswerVerifier(options.Math),
     };
 
-    /// <summary>
-    /// Draws and grades every sample; <paramref name="sandbox"/> is needed only for code items. Each sample is written
-    /// to <paramref name="samplesOut"/> (one JSON line, in completion order) as soon as it is graded, and kept in memory
-    /// without its response: 500 questions × 16 samples × 32k-token answers would not fit otherwise.
-    /// </summary>
-    public static async Task<EvalResult> RunAsync(
-        IChatClient client, string benchmark, string model, IReadOnlyList<BenchmarkItem> items, EvalOptions options,
-        ISandbox? sandbox, TextWriter? samplesOut, IProgress<int>? progress, CancellationToken cancellationToken)
+    internal static EvalQuestion ToItem(PoolRow row, PoolShape shape)
     {
-        ArgumentNullException.ThrowIfNull(client);
-        if (items.Count == 0) throw new ArgumentException("the benchmark has no questions", nameof(items));
-        if (sandbox is null && items.Any(i => i.Task == BenchmarkTask.Code))
-            throw new ArgumentException("code problems need a sandbox", nameof(sandbox));
-        var code = sandbox is null ? null : new CodeVerifier(sandbox);
-        var samples = new EvalSample[items.Count, options.Samples];
-        int done = 0;
-        var work = Enumerable.Range(0, items.Count).SelectMany(q => Enumerable.Range(0, options.Samples).Select(s => (q, s)));
-        await Parallel.ForEachAsync(work, new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = cancellationToken },
-            async (job, ct) =>
+        var question = new Question
+        {
+            Id = row.Id, Source = row.Source, Text = row.Question, GoldAnswer = row.Answer ?? "",
+            Domain = shape == PoolShape.CodeTests ? "code" : "math",
+            Metadata = row.Tests.Count == 0 ? new Dictionary<string, string>() : new Dictionary<string, string>
             {
-                var sample = await SampleAsync(client, items[job.q], job.s, options, code, ct);
-                if (samplesOut is not null)
-                {
-                    var line = JsonSerializer.Serialize(sample, JsonLine);
-                    lock (samplesOut) samplesOut.WriteLine(line);
-                }
-                samples[job.q, job.s] = sample with { Response = "" };
-                progress?.Report(Interlocked.Increment(ref done));
-            });
-        var rows = Enumerable.Range(0, items.Count).Select(q => Enumerable.Range(0, options.Samples).Select(s => samples[q, s]).ToList()).ToList();
-        return Score(benchmark, model, items, rows, options);
+                [PoolCodeTests.TestsKey] = PoolCodeTests.ToJson(row.Tests),
+                [PoolCodeTests.FunctionKey] = row.FunctionName ?? "",
+            }.Where(kv => kv.Value.Length > 0).ToDictionary(),
+        };
+        return shape switch
+        {
+            // the pool row already lists the lettered options
+            PoolShape.MultipleChoice => new EvalQuestion(question, row.Question + "\n\n" + EvalOptions.ChoiceInstruction),
+            PoolShape.CodeTests => new EvalQuestion(question, row.Question + "\n\n" + EvalOptions.CodeInstruction),
+            _ => new EvalQuestion(question with
+            {
+                GoldAnswer = row.Answer ?? throw new InvalidDataException($"{row.Source}: the answer field is missing; map it with --preset"),
+            }, row.Question + "\n\n" + EvalOptions.MathInstruction),
+        };
     }
 
     /// <summary>Writes results.json into <paramref name="folder"/>; returns its path.</summary>
@@ -170,81 +147,5 @@ public static class BenchmarkEvaluation
         var path = Path.Combine(folder, "results.json");
         File.WriteAllText(path, JsonSerializer.Serialize(result, Json));
         return path;
-    }
-
-    private static async Task<EvalSample> SampleAsync(IChatClient client, BenchmarkItem item, int index, EvalOptions options, CodeVerifier? code, CancellationToken ct)
-    {
-        long seed = Hashing.Int63($"{options.Seed}|{item.Id}|{index}") & int.MaxValue;
-        var chat = new ChatOptions
-        {
-            Temperature = (float)options.Temperature, TopP = (float)options.TopP, MaxOutputTokens = options.MaxTokens, Seed = seed,
-        };
-        EndpointAnswer answer;
-        try
-        {
-            answer = EndpointAnswer.From(await client.GetResponseAsync([new ChatMessage(ChatRole.User, item.Prompt)], chat, ct));
-        }
-        catch (EndpointException e)
-        {
-            // why: one request that exhausted its retries must not throw away hours of other samples; it counts as wrong.
-            return new EvalSample { QuestionId = item.Id, Index = index, Seed = seed, Status = "error", Response = e.Message };
-        }
-        var sample = new EvalSample
-        {
-            QuestionId = item.Id, Index = index, Seed = seed, Status = "truncated", IsTruncated = answer.IsTruncated,
-            FinishReason = answer.FinishReason, OutputTokens = answer.OutputTokens, Response = answer.Text.FullText,
-        };
-        if (answer.IsTruncated) return sample; // the field scores a cut-off answer as wrong (and counts it)
-        return await GradeAsync(sample, item, answer.Text.Answer, options, code, ct);
-    }
-
-    private static async Task<EvalSample> GradeAsync(EvalSample sample, BenchmarkItem item, string final, EvalOptions options, CodeVerifier? code, CancellationToken ct)
-    {
-        if (item.Task == BenchmarkTask.Code)
-        {
-            var verdict = await code!.VerifyAsync(new CodeTask { Id = item.Id, Response = final, Tests = item.Tests! }, options.Code, ct);
-            return sample with
-            {
-                Status = CodeVerdict.StatusName(verdict.Status), IsCorrect = verdict.IsPassed,
-                Answer = verdict.Status == CodeStatus.NoCode ? null : $"{verdict.TestsPassed}/{verdict.TestsTotal}",
-            };
-        }
-        var math = options.Math with { Extraction = item.Task == BenchmarkTask.Choice ? MathExtraction.Choice : options.Math.Extraction };
-        var v = MathVerifier.Verify(item.Gold, final, math, ct);
-        var status = v.Status switch
-        {
-            MathVerifyStatus.Ok => v.Equivalent ? "correct" : "wrong",
-            MathVerifyStatus.NoAnswer => "no_answer",
-            MathVerifyStatus.GoldUnparsed => "gold_unparsed",
-            _ => "timeout",
-        };
-        return sample with { Status = status, IsCorrect = v.Equivalent, Answer = v.PredNormalized };
-    }
-
-    private static EvalResult Score(string benchmark, string model, IReadOnlyList<BenchmarkItem> items, List<List<EvalSample>> rows, EvalOptions options)
-    {
-        var graded = rows.Select(r => (IReadOnlyList<GradedSample>)r.Select(s => new GradedSample(s.Answer, s.IsCorrect, s.IsTruncated)).ToList()).ToList();
-        int n = options.Samples;
-        bool votes = items.All(i => i.Task != BenchmarkTask.Code);
-        var perQuestion = items.Select((item, q) =>
-        {
-            var majority = Statistics.MajorityVote(graded[q]);
-            int correct = rows[q].Count(s => s.IsCorrect);
-            return new QuestionScore(item.Id, item.Gold, n, correct, (double)correct / n, votes && majority?.IsCorrect == true,
-                votes ? majority?.Answer : null, Statistics.PassAtK(n, correct, n), rows[q].Count(s => s.IsTruncated), rows[q].Count(s => s.Answer is null));
-        }).ToList();
-        return new EvalResult
-        {
-            Benchmark = benchmark, Model = model, Questions = items.Count, N = n, Temperature = options.Temperature, TopP = options.TopP,
-            MaxTokens = options.MaxTokens, Seed = options.Seed, Bootstrap = options.Bootstrap,
-            AvgAtN = Statistics.Bootstrap(Statistics.PerQuestionAccuracy(graded), options.Bootstrap),
-            MajAtN = votes ? Statistics.Bootstrap(Statistics.PerQuestionMajority(graded), options.Bootstrap) : null,
-            PassAt1 = Statistics.Bootstrap(Statistics.PerQuestionPassAtK(graded, 1), options.Bootstrap),
-            PassAtN = Statistics.Bootstrap(Statistics.PerQuestionPassAtK(graded, n), options.Bootstrap),
-            TruncationRate = Statistics.TruncationRate(graded),
-            NoAnswerRate = Statistics.NoAnswerRate(graded),
-            Errors = rows.Sum(r => r.Count(s => s.Status == "error")),
-            PerQuestion = perQuestion,
-        };
     }
 }

@@ -5,46 +5,59 @@ using Ded.Rollouts;
 using Ded.Selection;
 using Ded.Teachers;
 using Ded.Teachers.Endpoints;
+using Ded.Training;
+using Ded.Verification;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Ded.Recipes;
 
-/// <summary>Reads a recipe YAML file into a <see cref="Recipe"/>; the reference for every key is docs/recipes.md.</summary>
+/// <summary>
+/// Reads a recipe YAML file into a <see cref="Recipe"/>; the reference for every key is docs/recipes.md. The kinds a
+/// client adds (the lab's `lab:` sources, teachers, student and verifier) come in as <see cref="RecipeExtensions"/>.
+/// </summary>
 public static class RecipeLoader
 {
     /// <summary>Loads and validates a recipe.</summary>
     /// <exception cref="RecipeException">Missing file, bad YAML, unknown key, wrong type or bad value.</exception>
-    public static Recipe Load(string path)
+    public static Recipe Load(string path, RecipeExtensions? extensions = null)
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
             throw new RecipeException(full, 0, "", $"recipe file not found: {full}");
-        return Parse(File.ReadAllText(full), full);
+        return Parse(File.ReadAllText(full), full, extensions);
     }
 
     /// <summary>Parses recipe text; <paramref name="path"/> names it in errors and anchors relative paths.</summary>
-    public static Recipe Parse(string yaml, string path)
+    /// <exception cref="RecipeException">Bad YAML, unknown key, wrong type or bad value; a verifier or student missing.</exception>
+    public static Recipe Parse(string yaml, string path, RecipeExtensions? extensions = null)
     {
+        extensions ??= RecipeExtensions.None;
         var root = ReadRoot(yaml, path);
         var top = RecipeSection.Expect(path, root, "");
+        var baseDir = System.IO.Path.GetDirectoryName(path)!;
+        var (questions, sources) = ReadQuestions(top, baseDir, extensions);
         var recipe = new Recipe
         {
             Name = top.String("name", null) ?? System.IO.Path.GetFileNameWithoutExtension(path),
             SourcePath = path,
-            Questions = ReadQuestions(top, System.IO.Path.GetDirectoryName(path)!),
-            Teachers = ReadTeachers(top),
-            Student = ReadStudent(top.Section("student"), System.IO.Path.GetDirectoryName(path)!),
-            Verifier = ReadVerifier(top),
-            Tokenizer = ReadTokenizer(top, System.IO.Path.GetDirectoryName(path)!),
+            Questions = questions,
+            Teachers = ReadTeachers(top, baseDir, extensions),
+            Student = ReadStudent(top.Section("student"), baseDir, extensions),
+            Verifier = ReadVerifier(top, sources, extensions),
+            Tokenizer = ReadTokenizer(top, baseDir),
             Sampling = ReadSampling(top.Section("sampling")),
             MaxConcurrency = ReadRollouts(top.Section("rollouts")),
             Filters = ReadFilters(top.Section("filters")),
             Compression = ReadCompression(top.Section("compression")),
             Diversity = ReadDiversity(top.Section("diversity")),
             Export = ReadExport(top.Section("export")),
+            Extensions = extensions,
         };
         top.Done();
+        if (recipe.Compression.Enabled && recipe.Student is null)
+            throw new RecipeException(path, top.Section("compression")!.Node("enabled")!.Start.Line, "compression.enabled",
+                "needs a student to ask: add `student: { endpoint: {...} }` (a served student; docs/recipes.md) or set it false");
         return recipe;
     }
 
@@ -64,33 +77,50 @@ public static class RecipeLoader
         return stream.Documents[0].RootNode;
     }
 
-    private static QuestionsOptions ReadQuestions(RecipeSection top, string baseDir)
+    /// <summary>The sources in recipe order, each with the section it was read from (for errors about it).</summary>
+    private static (QuestionsOptions, IReadOnlyList<(QuestionSource Source, RecipeSection Item)>) ReadQuestions(
+        RecipeSection top, string baseDir, RecipeExtensions extensions)
     {
-        var section = top.Section("questions");
-        if (section is null) return new QuestionsOptions();
-        var items = section.List("sources") ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), "is required (a list of `lab:`, `jsonl:` or `pool:` sources)");
-        var sources = new List<QuestionSource>();
+        var kinds = extensions.Sources.Select(k => (k.Key, Read: (Func<RecipeSection, QuestionSource>)(s => k.Read(s, baseDir))))
+            .Append(("jsonl", s => ReadJsonl(s, baseDir))).Append(("pool", s => ReadPool(s, baseDir))).ToList();
+        var names = OneOf(kinds.Select(k => $"`{k.Key}:`").ToList());
+        var section = top.Section("questions")
+            ?? throw new RecipeException(top.File, top.Line, "questions", $"is required: `questions: {{ sources: [...] }}` with {names} sources");
+        var items = section.List("sources") ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), $"is required (a list of {names} sources)");
+        var sources = new List<(QuestionSource, RecipeSection)>();
         for (int i = 0; i < items.Count; i++)
         {
             var item = RecipeSection.Expect(section.File, items[i], $"{section.KeyPath("sources")}[{i}]");
-            var lab = item.Section("lab");
-            var jsonl = item.Section("jsonl");
-            var pool = item.Section("pool");
-            if (new[] { lab, jsonl, pool }.Count(x => x is not null) != 1)
-                throw new RecipeException(item.File, item.Line, item.Path, "must have exactly one of `lab:`, `jsonl:` or `pool:`");
-            sources.Add(lab is not null ? ReadLabPool(lab) : jsonl is not null ? ReadJsonl(jsonl, baseDir) : ReadPool(pool!, baseDir));
+            var present = kinds.Select(k => (k.Read, Section: item.Section(k.Key))).Where(k => k.Section is not null).ToList();
+            if (present.Count != 1)
+                throw new RecipeException(item.File, item.Line, item.Path, $"must have exactly one of {names}");
+            sources.Add((present[0].Read(present[0].Section!), item));
             item.Done();
         }
         var decontaminate = section.Section("decontaminate");
         var dedup = section.Section("dedup");
         var options = new QuestionsOptions
         {
-            Sources = sources,
+            Sources = sources.Select(s => s.Item1).ToList(),
             Decontaminate = decontaminate is null ? null : ReadDecontaminate(decontaminate, baseDir),
             Dedup = dedup is null ? null : ReadDedup(dedup),
         };
         section.Done();
-        return options;
+        return (options, sources);
+    }
+
+    /// <summary>"`a`, `b` or `c`".</summary>
+    private static string OneOf(IReadOnlyList<string> items) =>
+        items.Count == 1 ? items[0] : string.Join(", ", items.Take(items.Count - 1)) + " or " + items[^1];
+
+    private static readonly string[] Domains = ["math", "code", "general"];
+
+    /// <summary>A source's `domain:`, one of <see cref="Domains"/>; <paramref name="fallback"/> when absent.</summary>
+    private static string? ReadDomain(RecipeSection s, string? fallback)
+    {
+        var domain = s.String("domain", fallback);
+        if (domain is null || Domains.Contains(domain)) return domain;
+        throw s.Unknown("domain", "has unknown domain", domain, Domains);
     }
 
     /// <summary>A pool read through a preset, with any field overridden; the file is only read when the run starts.</summary>
@@ -105,7 +135,7 @@ public static class RecipeLoader
         catch (ArgumentException)
         {
             throw new RecipeException(s.File, s.Node("preset")!.Start.Line, s.KeyPath("preset"),
-                $"unknown preset '{presetName}' (known: {string.Join(", ", Data.Pools.PoolPresets.Names)})" + Hint(presetName!, Data.Pools.PoolPresets.Names));
+                $"unknown preset '{presetName}' (known: {string.Join(", ", Data.Pools.PoolPresets.Names)})" + RecipeSection.Hint(presetName!, Data.Pools.PoolPresets.Names));
         }
         mapping = mapping with
         {
@@ -121,7 +151,7 @@ public static class RecipeLoader
             Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, s.RequiredString("path"))),
             Preset = presetName,
             Mapping = mapping,
-            Domain = s.String("domain", isCode ? "code" : "math")!,
+            Domain = ReadDomain(s, isCode ? "code" : presetName is null ? null : "math"), // a preset says what its pool holds
             Count = s.Has("count") ? s.Int("count", 0, 1) : null,
             Seed = s.Int("seed", 1),
         };
@@ -147,18 +177,23 @@ public static class RecipeLoader
         return step;
     }
 
-    /// <summary>`verifier: lab|math|code|auto`, or a mapping with `kind`, the math options and an optional `judge:` endpoint.</summary>
-    private static Verification.VerifierSpec ReadVerifier(RecipeSection top)
+    /// <summary>
+    /// `verifier: NAME`, or a mapping with `kind`, the math options and an optional `judge:` endpoint. Without a kind
+    /// the sources' declared domains decide (math, code, both: auto, the lab's: lab); a source that declares none makes
+    /// the recipe name one, so no recipe is ever graded by rules nobody chose.
+    /// </summary>
+    private static VerifierSpec ReadVerifier(RecipeSection top, IReadOnlyList<(QuestionSource Source, RecipeSection Item)> sources, RecipeExtensions extensions)
     {
-        var node = top.Node("verifier");
-        var d = new Verification.VerifierSpec();
-        if (node is null) return d;
-        if (node is YamlScalarNode) return new Verification.VerifierSpec { Kind = top.Enum("verifier", d.Kind) };
-        var s = top.Section("verifier")!;
+        var names = Verifiers.Names(extensions);
+        if (top.Node("verifier") is YamlScalarNode)
+            return new VerifierSpec { Kind = VerifierKind(top, "verifier", names) ?? ImpliedVerifier(top, sources, names) };
+        var s = top.Section("verifier");
+        if (s is null) return new VerifierSpec { Kind = ImpliedVerifier(top, sources, names) };
+        var d = new VerifierSpec { Kind = "" };
         var judge = s.Section("judge");
-        var spec = new Verification.VerifierSpec
+        var spec = new VerifierSpec
         {
-            Kind = s.Enum("kind", d.Kind),
+            Kind = VerifierKind(s, "kind", names) ?? ImpliedVerifier(top, sources, names),
             FloatRounding = s.Int("float_rounding", d.FloatRounding, 0, 15),
             Strict = s.Bool("strict", d.Strict),
             MathTimeout = s.Duration("timeout", d.MathTimeout),
@@ -168,6 +203,25 @@ public static class RecipeLoader
         return spec;
     }
 
+    private static string? VerifierKind(RecipeSection s, string key, IReadOnlyList<string> names)
+    {
+        var kind = s.String(key, null);
+        if (kind is null || names.Contains(kind)) return kind;
+        throw s.Unknown(key, "names unknown verifier", kind, names);
+    }
+
+    private static string ImpliedVerifier(RecipeSection top, IReadOnlyList<(QuestionSource Source, RecipeSection Item)> sources, IReadOnlyList<string> names)
+    {
+        var named = $"name one (verifier: {string.Join("|", names)})";
+        if (sources.FirstOrDefault(s => s.Source.Verifier is null) is { Item: { } silent })
+            throw new RecipeException(top.File, silent.Line, "verifier",
+                $"is required: {silent.Path} declares no domain with a rule verifier, so nothing says how its answers are checked; {named} or set the source's `domain: math|code`");
+        var kinds = sources.Select(s => s.Source.Verifier!).Distinct().ToList();
+        if (kinds.Count == 1) return kinds[0];
+        if (kinds.Order().SequenceEqual([VerifierSpec.Code, VerifierSpec.Math])) return VerifierSpec.Auto;
+        throw new RecipeException(top.File, top.Line, "verifier", $"is required: the sources need different verifiers ({string.Join(", ", kinds)}); {named}");
+    }
+
     /// <summary>`tokenizer: PATH`: a tokenizer.json, or a folder holding one (relative to the recipe).</summary>
     private static string? ReadTokenizer(RecipeSection top, string baseDir)
     {
@@ -175,29 +229,6 @@ public static class RecipeLoader
         if (path is null) return null;
         var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, path));
         return Directory.Exists(full) ? System.IO.Path.Combine(full, "tokenizer.json") : full;
-    }
-
-    private static LabPoolSource ReadLabPool(RecipeSection s)
-    {
-        var d = new LabPoolSource();
-        var families = s.StringList("families");
-        if (families is not null)
-            foreach (var family in families)
-                if (!Lab.LabWorld.Families.Contains(family))
-                    throw new RecipeException(s.File, s.Node("families")!.Start.Line, s.KeyPath("families"),
-                        $"has unknown family '{family}' (known: {string.Join(", ", Lab.LabWorld.Families)})" + Hint(family, Lab.LabWorld.Families));
-        var pool = new LabPoolSource
-        {
-            Families = families,
-            Count = s.Int("count", d.Count, 1, 1_000_000),
-            MinDifficulty = s.Int("min_difficulty", d.MinDifficulty, 1),
-            MaxDifficulty = s.Int("max_difficulty", d.MaxDifficulty, 1),
-            Seed = s.Int("seed", d.Seed),
-        };
-        if (pool.MaxDifficulty < pool.MinDifficulty)
-            throw new RecipeException(s.File, s.Line, s.KeyPath("max_difficulty"), $"must be >= min_difficulty {pool.MinDifficulty} (got {pool.MaxDifficulty})");
-        s.Done();
-        return pool;
     }
 
     private static JsonlSource ReadJsonl(RecipeSection s, string baseDir)
@@ -214,23 +245,32 @@ public static class RecipeLoader
             IdField = s.String("id", d.IdField)!,
             QuestionField = s.String("question", d.QuestionField)!,
             AnswerField = s.String("answer", d.AnswerField)!,
-            Domain = s.String("domain", d.Domain)!,
+            Domain = ReadDomain(s, null),
             FamilyField = s.String("family", d.FamilyField),
         };
         s.Done();
         return source;
     }
 
-    private static IReadOnlyList<TeacherSpec> ReadTeachers(RecipeSection top)
+    private static IReadOnlyList<TeacherSpec> ReadTeachers(RecipeSection top, string baseDir, RecipeExtensions extensions)
     {
+        var kinds = extensions.Teachers.Select(k => (k.Key, k.Usage, Read: (Func<string, RecipeSection, TeacherSpec>)((name, s) => k.Read(name, s, baseDir))))
+            .Append(("endpoint", "`endpoint: {...}`", (name, s) => new EndpointTeacherSpec { Name = name, Endpoint = ReadEndpoint(s.Section("endpoint")!) }))
+            .ToList();
+        var usage = OneOf(kinds.Select(k => k.Usage).ToList());
         var items = top.List("teachers");
         if (items is null || items.Count == 0)
-            throw new RecipeException(top.File, top.Line, "teachers", "is required: a list of `- name: X` with `lab: NAME` or `endpoint: {...}`");
+            throw new RecipeException(top.File, top.Line, "teachers", $"is required: a list of `- name: X` with {usage}");
         var teachers = new List<TeacherSpec>();
         for (int i = 0; i < items.Count; i++)
         {
             var s = RecipeSection.Expect(top.File, items[i], $"teachers[{i}]");
-            var teacher = ReadTeacher(s);
+            var name = s.RequiredString("name");
+            var present = kinds.Where(k => s.Has(k.Key)).ToList();
+            if (present.Count != 1)
+                throw new RecipeException(s.File, s.Line, s.Path, $"must have exactly one of {usage}");
+            var teacher = present[0].Read(name, s);
+            s.Done();
             if (teachers.Any(t => t.Name == teacher.Name))
                 throw new RecipeException(s.File, s.Line, s.KeyPath("name"), $"'{teacher.Name}' is used twice; teacher names must be unique");
             teachers.Add(teacher);
@@ -238,22 +278,6 @@ public static class RecipeLoader
         return teachers;
     }
 
-    private static TeacherSpec ReadTeacher(RecipeSection s)
-    {
-        var name = s.RequiredString("name");
-        var lab = s.String("lab", null);
-        var endpoint = s.Section("endpoint");
-        if ((lab is null) == (endpoint is null))
-            throw new RecipeException(s.File, s.Line, s.Path, "must have exactly one of `lab: NAME` or `endpoint: {...}`");
-        if (lab is not null && !Lab.LabTeachers.Names.Contains(lab))
-            throw new RecipeException(s.File, s.Node("lab")!.Start.Line, s.KeyPath("lab"),
-                $"unknown lab teacher '{lab}' (known: {string.Join(", ", Lab.LabTeachers.Names)})" + Hint(lab, Lab.LabTeachers.Names));
-        var spec = new TeacherSpec { Name = name, Lab = lab, Endpoint = endpoint is null ? null : ReadEndpoint(endpoint) };
-        s.Done();
-        return spec;
-    }
-
-    /// <summary>The endpoint block, keys as docs/endpoints.md lists them; `base_url` is a shorthand for one `base_urls` entry.</summary>
     private static EndpointOptions ReadEndpoint(RecipeSection s)
     {
         var d = new EndpointOptions();
@@ -330,26 +354,36 @@ public static class RecipeLoader
         return prices;
     }
 
-    /// <summary>`lab: NAME` (optionally `checkpoint: DIR`, relative to the recipe) or `endpoint: {...}` (keys as a teacher's).</summary>
-    private static StudentSpec ReadStudent(RecipeSection? s, string baseDir)
+    /// <summary>`endpoint: {...}` (keys as a teacher's, with `system` and `chat_template`) or a client's kind (the lab's `lab: NAME`).</summary>
+    private static StudentSpec? ReadStudent(RecipeSection? s, string baseDir, RecipeExtensions extensions)
     {
-        if (s is null) return new StudentSpec();
-        var endpoint = s.Section("endpoint");
-        if (endpoint is not null && (s.Has("lab") || s.Has("checkpoint")))
-            throw new RecipeException(s.File, s.Node(s.Has("lab") ? "lab" : "checkpoint")!.Start.Line, s.KeyPath(s.Has("lab") ? "lab" : "checkpoint"),
-                "a student is either `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`, not both: remove one");
-        if (endpoint?.Node("stream") is { } stream && endpoint.Bool("stream", false))
-            throw new RecipeException(s.File, stream.Start.Line, endpoint.KeyPath("stream"),
-                "must be false: a served student returns its k samples as the n choices of one response, which streaming assembles into one");
-        var checkpoint = s.String("checkpoint", null);
-        var spec = new StudentSpec
+        if (s is null) return null;
+        var kinds = extensions.Students.Select(k => (Keys: (IReadOnlyList<string>)[k.Key, .. k.OtherKeys], k.Usage, Read: (Func<RecipeSection, StudentSpec>)(x => k.Read(x, baseDir))))
+            .Prepend((["endpoint"], "`endpoint: {...}`", ReadEndpointStudent)).ToList();
+        var present = kinds.Where(k => k.Keys.Any(s.Has)).ToList();
+        var usage = OneOf([.. kinds.Skip(1).Select(k => k.Usage), kinds[0].Usage]);
+        if (present.Count == 0)
+            throw new RecipeException(s.File, s.Line, s.Path, $"must name a student: {usage}");
+        if (present.Count > 1)
         {
-            Lab = s.String("lab", new StudentSpec().Lab)!,
-            Checkpoint = checkpoint is null ? null : System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, checkpoint)),
-            Endpoint = endpoint is null ? null : ReadEndpoint(endpoint),
-        };
+            var key = present[1].Keys.First(s.Has);
+            throw new RecipeException(s.File, s.Node(key)!.Start.Line, s.KeyPath(key), $"a student is either {usage}, not both: remove one");
+        }
+        var spec = present[0].Read(s);
         s.Done();
         return spec;
+    }
+
+    private static EndpointStudentSpec ReadEndpointStudent(RecipeSection s)
+    {
+        var endpoint = s.Section("endpoint")!;
+        if (endpoint.Node("stream") is { } stream && endpoint.Bool("stream", false))
+            throw new RecipeException(s.File, stream.Start.Line, endpoint.KeyPath("stream"),
+                "must be false: a served student returns its k samples as the n choices of one response, which streaming assembles into one");
+        var template = s.String("chat_template", null);
+        if (template is not null && !Data.Templates.ChatTemplate.Names.Contains(template))
+            throw s.Unknown("chat_template", "names unknown chat template", template, Data.Templates.ChatTemplate.Names);
+        return new EndpointStudentSpec { Endpoint = ReadEndpoint(endpoint), System = s.String("system", null), ChatTemplate = template };
     }
 
     private static SamplingSettings ReadSampling(RecipeSection? s)
@@ -401,6 +435,9 @@ public static class RecipeLoader
             Enabled = s.Bool("enabled", d.Enabled),
             K = s.Int("k", d.K, 1, 1024),
             Threshold = s.Double("threshold", d.Threshold, 0, 1),
+            Temperature = s.Double("temperature", d.Temperature, 0, 5),
+            TopP = s.Double("top_p", d.TopP, 0, 1),
+            MaxTokens = s.Has("max_tokens") ? s.Int("max_tokens", 0, 1) : d.MaxTokens,
         };
         s.Done();
         return options;
@@ -436,6 +473,4 @@ public static class RecipeLoader
         return options;
     }
 
-    private static string Hint(string word, IEnumerable<string> candidates) =>
-        RecipeSection.Suggest(word, candidates) is { } hint ? $" (did you mean '{hint}'?)" : "";
 }

@@ -8,7 +8,7 @@ namespace Ded.Recipes;
 /// One YAML mapping of a recipe, read key by key so every error can name file, line and key path.
 /// Keys never read are unknown: <see cref="Done"/> reports them with a did-you-mean from the keys that were read.
 /// </summary>
-internal sealed class RecipeSection
+public sealed class RecipeSection
 {
     private readonly string _file;
     private readonly YamlMappingNode _node;
@@ -171,6 +171,14 @@ internal sealed class RecipeSection
                 $"unknown key '{key}' in {where}{(hint is null ? $" (known: {string.Join(", ", _known)})" : $" (did you mean '{hint}'?)")}");
         }
     }
+
+    /// <summary>An error at <paramref name="key"/>'s line: <paramref name="message"/> with the known values and a did-you-mean.</summary>
+    public RecipeException Unknown(string key, string what, string value, IReadOnlyCollection<string> known) =>
+        Error(Node(key) ?? _node, key, $"{what} '{value}' (known: {string.Join(", ", known)})" + Hint(value, known));
+
+    /// <summary>" (did you mean 'X'?)" for the nearest candidate, or "".</summary>
+    public static string Hint(string word, IEnumerable<string> candidates) =>
+        Suggest(word, candidates) is { } hint ? $" (did you mean '{hint}'?)" : "";
 
     /// <summary>The nearest candidate within a third of the word's length (at least 2 edits), else null.</summary>
     internal static string? Suggest(string word, IEnumerable<string> candidates)

@@ -5,6 +5,7 @@ using Ded.Recipes;
 using Ded.Rollouts;
 using Ded.Selection;
 using Ded.Teachers;
+using Ded.Training;
 using Ded.Verification;
 
 namespace Ded.Runs;
@@ -17,7 +18,7 @@ public sealed record CurationServices
     /// <summary>An LLM judge for the rule verifier's unverifiable verdicts; null for none.</summary>
     public IVerifier? Judge { get; init; }
     public ITokenizer? Tokenizer { get; init; }
-    /// <summary>The student's pass-rate estimate; without it compression is skipped (and says so).</summary>
+    /// <summary>The student's pass-rate estimate (<see cref="CurationRun.WithStudent"/> builds it from the recipe).</summary>
     public IPassRateEstimator? PassRates { get; init; }
     public IProgress<RolloutProgress>? RolloutProgress { get; init; }
     public Action<string> Log { get; init; } = _ => { };
@@ -100,10 +101,15 @@ public static class CurationRun
         return summary;
     }
 
-    public static async Task<DiversitySummary> DiversifyAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
+    /// <summary>The recipe's selection: farthest-P (or its strategy) over every teacher's filtered trajectories.</summary>
+    public static Task<DiversitySummary> DiversifyAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken) =>
+        SelectAsync(store, SelectionSpec.Of(recipe.Diversity), services, cancellationToken);
+
+    /// <summary>One selection over the store, stored under its key (the recipe's, or a control's such as the lab's conditions).</summary>
+    public static async Task<DiversitySummary> SelectAsync(RunStore store, SelectionSpec selection, CurationServices services, CancellationToken cancellationToken)
     {
-        var summary = await DiversityStage.RunAsync(store, recipe.Diversity, services.Tokenizer, cancellationToken);
-        services.Log($"diversify ({RunStore.Snake(recipe.Diversity.Strategy)}, P={recipe.Diversity.P}): {summary.Selected} of {summary.Candidates} trajectories kept over {summary.Questions} questions");
+        var summary = await DiversityStage.RunAsync(store, selection, services.Tokenizer, cancellationToken);
+        services.Log($"diversify ({selection.Key}, P={selection.Diversity.P}): {summary.Selected} of {summary.Candidates} trajectories kept over {summary.Questions} questions");
         return summary;
     }
 
@@ -126,8 +132,32 @@ public static class CurationRun
         return await ExportAsync(store, recipe, services, cancellationToken);
     }
 
+    /// <summary>
+    /// With compression on, the services with the recipe's student's pass rates, graded by the run's verifier (else
+    /// unchanged). The student is made by its spec (served, or a client's kind such as the lab's checkpoint).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The recipe's student cannot answer questions.</exception>
+    public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken cancellationToken)
+    {
+        if (!recipe.Compression.Enabled || recipe.Student is null || services.PassRates is not null) return services;
+        var student = recipe.Student.Create(services.Log, cancellationToken);
+        if (student is not IStudentSampler sampler)
+        {
+            student.Dispose();
+            throw new InvalidOperationException($"{recipe.SourcePath}: student: this student cannot answer questions, which compression needs");
+        }
+        return services with { PassRates = new StudentPassRates(sampler, services.Verifier, CompressionSampling(recipe)) };
+    }
+
+    /// <summary>How compression samples the student: the recipe's compression settings and its seed.</summary>
+    public static SampleOptions CompressionSampling(Recipe recipe) => new()
+    {
+        Temperature = (float)recipe.Compression.Temperature, TopP = (float)recipe.Compression.TopP,
+        MaxNewTokens = recipe.Compression.MaxTokens ?? recipe.Sampling.MaxTokens, Seed = (int)recipe.Sampling.Seed,
+    };
+
     private static InvalidOperationException NoStudent() => new(
-        "question compression needs a student pass-rate estimator and none is configured; leave compression.enabled false until a student is");
+        "question compression needs the student's pass rates and none were built; name the recipe's `student:` (docs/recipes.md)");
 }
 
 /// <summary>A run whose inputs have all been read and checked: ready to touch the run folder.</summary>

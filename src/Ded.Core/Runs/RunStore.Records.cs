@@ -241,6 +241,6 @@ public sealed partial class RunStore
 
     private static string Now() => DateTimeOffset.UtcNow.ToString("O");
 
-    internal static string Snake<T>(T value) where T : struct, Enum =>
+    public static string Snake<T>(T value) where T : struct, Enum =>
         System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 }

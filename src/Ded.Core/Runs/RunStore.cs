@@ -86,7 +86,7 @@ public sealed partial class RunStore : IDisposable
     /// <exception cref="RunStoreException">The folder holds a run of a different resolved recipe.</exception>
     public void SnapshotRecipe(Recipe recipe, string recipeText)
     {
-        var resolved = RunJson.Write(recipe with { SourcePath = Path.GetFileName(recipe.SourcePath) });
+        var resolved = RecipeJson.Write(recipe with { SourcePath = Path.GetFileName(recipe.SourcePath) });
         lock (_gate)
         {
             var existing = InfoValue("recipe_resolved");
@@ -107,14 +107,14 @@ public sealed partial class RunStore : IDisposable
         }
     }
 
-    /// <summary>The recipe this run was started with; throws when the folder has none yet.</summary>
-    public Recipe Recipe()
+    /// <summary>The recipe this run was started with, read with the kinds it was written with; throws when the folder has none yet.</summary>
+    public Recipe Recipe(RecipeExtensions extensions)
     {
         string? json;
         lock (_gate) json = InfoValue("recipe_resolved");
         if (json is null)
             throw new RunStoreException($"{Folder} has no recipe yet; start the run with `ded rollout RECIPE --out {Folder}`");
-        return RunJson.Read<Recipe>(json) with { SourcePath = Path.Combine(Folder, "recipe.yaml") };
+        return RecipeJson.Read(json, extensions) with { SourcePath = Path.Combine(Folder, "recipe.yaml") };
     }
 
     // ---- questions --------------------------------------------------------------------------------------------

@@ -9,50 +9,80 @@ namespace Ded.Selection;
 public sealed record DiversitySummary(int Questions, int Candidates, int Selected);
 
 /// <summary>
-/// Per question, among the trajectories that passed every filter (and whose question compression kept), keeps P
-/// by the recipe's strategy and stores a decision with its reason for every candidate.
+/// One selection over the run store: which trajectories are candidates, how P are chosen per question, and the key
+/// its decisions are stored under. The recipe's own (<see cref="Of"/>) takes every teacher's trajectories that passed
+/// the filters on the questions compression kept; a client's controls (the lab's conditions, the smoke test's
+/// one-answer corpora) narrow or widen that.
+/// </summary>
+public sealed record SelectionSpec
+{
+    /// <summary>Stored as each decision's strategy (the recipe's: its strategy's name; exports read it).</summary>
+    public required string Key { get; init; }
+    public required DiversityOptions Diversity { get; init; }
+    /// <summary>Only this teacher's trajectories; null for every teacher.</summary>
+    public string? Teacher { get; init; }
+    /// <summary>Only this sample index (the smoke test's one answer per question); null for all.</summary>
+    public int? SampleIndex { get; init; }
+    /// <summary>Only trajectories that passed every filter.</summary>
+    public bool IsFiltered { get; init; } = true;
+    /// <summary>Skip the questions compression dropped.</summary>
+    public bool IsCompressed { get; init; } = true;
+
+    /// <summary>The recipe's selection.</summary>
+    public static SelectionSpec Of(DiversityOptions diversity) => new() { Key = RunStore.Snake(diversity.Strategy), Diversity = diversity };
+}
+
+/// <summary>
+/// Per question, among a selection's candidates (by default the trajectories that passed every filter, on the
+/// questions compression kept), keeps P by the strategy and stores a decision with its reason for every candidate.
 /// </summary>
 public static class DiversityStage
 {
+    /// <summary>The recipe's selection (<see cref="SelectionSpec.Of"/>).</summary>
+    public static Task<DiversitySummary> RunAsync(RunStore store, DiversityOptions options, ITokenizer? tokenizer, CancellationToken cancellationToken) =>
+        RunAsync(store, SelectionSpec.Of(options), tokenizer, cancellationToken);
+
     /// <exception cref="InvalidOperationException">Distance in tokens without a tokenizer.</exception>
-    public static Task<DiversitySummary> RunAsync(RunStore store, DiversityOptions options, ITokenizer? tokenizer,
-        CancellationToken cancellationToken)
+    public static Task<DiversitySummary> RunAsync(RunStore store, SelectionSpec spec, ITokenizer? tokenizer, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.P, 1);
-        if (options.Distance == TextUnit.Tokens && tokenizer is null)
+        ArgumentOutOfRangeException.ThrowIfLessThan(spec.Diversity.P, 1);
+        if (spec.Diversity.Distance == TextUnit.Tokens && tokenizer is null)
             throw new InvalidOperationException("diversity.distance is tokens but no tokenizer is configured; set `distance: chars` in the recipe");
-        return Task.FromResult(Run(store, options, tokenizer, cancellationToken));
+        return Task.FromResult(Run(store, spec, tokenizer, cancellationToken));
     }
 
-    private static DiversitySummary Run(RunStore store, DiversityOptions options, ITokenizer? tokenizer, CancellationToken ct)
+    private static DiversitySummary Run(RunStore store, SelectionSpec spec, ITokenizer? tokenizer, CancellationToken ct)
     {
         var passed = store.PassedAllFilters();
-        var dropped = store.CompressionDecisions().Where(c => !c.IsKept).Select(c => c.QuestionId).ToHashSet();
-        var strategy = RunStore.Snake(options.Strategy);
+        var dropped = spec.IsCompressed ? store.CompressionDecisions().Where(c => !c.IsKept).Select(c => c.QuestionId).ToHashSet() : [];
         int questions = 0, candidates = 0, selected = 0;
         foreach (var question in store.Questions())
         {
             ct.ThrowIfCancellationRequested();
             var pool = dropped.Contains(question.Id) ? []
-                : store.TrajectoriesOf(question.Id).Where(t => passed.Contains(t.Id)).ToList(); // sorted by id
+                : store.TrajectoriesOf(question.Id).Where(t => IsCandidate(t, spec, passed)).ToList(); // sorted by id
             if (pool.Count == 0)
             {
-                store.SaveSelections(question.Id, strategy, []); // clears picks a rerun's filters no longer allow
+                store.SaveSelections(question.Id, spec.Key, []); // clears picks a rerun's filters no longer allow
                 continue;
             }
-            var decisions = Decide(question.Id, pool, options, tokenizer);
-            store.SaveSelections(question.Id, strategy, decisions);
+            var decisions = Decide(question.Id, pool, spec.Diversity, tokenizer).Select(d => d with { Strategy = spec.Key }).ToList();
+            store.SaveSelections(question.Id, spec.Key, decisions);
             questions++;
             candidates += pool.Count;
             selected += decisions.Count(d => d.IsSelected);
         }
-        store.SaveMetrics("diversify." + strategy, new Dictionary<string, double>
+        store.SaveMetrics("diversify." + spec.Key, new Dictionary<string, double>
         {
             ["questions"] = questions, ["candidates"] = candidates, ["selected"] = selected,
         });
         return new DiversitySummary(questions, candidates, selected);
     }
+
+    private static bool IsCandidate(Trajectory t, SelectionSpec spec, IReadOnlySet<string> passed) =>
+        (spec.Teacher is null || t.Teacher == spec.Teacher) && (spec.SampleIndex is null || t.SampleIndex == spec.SampleIndex)
+        && (!spec.IsFiltered || passed.Contains(t.Id));
 
     /// <summary>The decisions for one question's candidates (sorted by trajectory id).</summary>
     public static IReadOnlyList<SelectionDecision> Decide(string questionId, IReadOnlyList<Trajectory> pool, DiversityOptions options, ITokenizer? tokenizer)

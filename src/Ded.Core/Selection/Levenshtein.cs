@@ -29,7 +29,7 @@ public static class Levenshtein
     public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b) => Distance<int>(a, b, Kernel.Auto);
 
     /// <summary>Which column loop runs; tests and the bench force each one, since Auto picks by machine and size.</summary>
-    internal enum Kernel
+    public enum Kernel
     {
         Auto,   // the AVX2 wavefront where supported, the dense table unless it passes DenseTableLimitWords
         Scalar, // dense table, one column at a time
@@ -39,9 +39,9 @@ public static class Levenshtein
     // 32 MB of masks: far above real traces (0.4 MB), and where a rented table stops being cheap.
     private const long DenseTableLimitWords = 1 << 22;
 
-    internal static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b, Kernel kernel) => Distance<char>(a, b, kernel);
+    public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b, Kernel kernel) => Distance<char>(a, b, kernel);
 
-    internal static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b, Kernel kernel) => Distance<int>(a, b, kernel);
+    public static int Distance(ReadOnlySpan<int> a, ReadOnlySpan<int> b, Kernel kernel) => Distance<int>(a, b, kernel);
 
     // Generic over the symbol type; char and int both widen losslessly to uint, which keys the Peq map.
     private static int Distance<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Kernel kernel) where T : unmanaged, IBinaryInteger<T>
@@ -383,7 +383,7 @@ public static class Levenshtein
 /// The plain O(m·n) dynamic-programming table (Wagner and Fischer 1974), one row kept. The oracle for the property
 /// test and the baseline for `ded bench levenshtein`; never used on the pipeline's hot path.
 /// </summary>
-internal static class LevenshteinReference
+public static class LevenshteinReference
 {
     public static int Distance(ReadOnlySpan<char> a, ReadOnlySpan<char> b) => Distance<char>(a, b);
 

@@ -8,34 +8,23 @@ using ChatCompletionOptions = OpenAI.Chat.ChatCompletionOptions;
 namespace Ded.Training;
 
 /// <summary>
-/// A student served over an OpenAI-compatible endpoint (e.g. <c>ded serve --checkpoint</c>, vLLM): it samples and
-/// scores; it is trained elsewhere (<c>ded train --engine ...</c>), so <see cref="Fork"/> and
-/// <see cref="SftAsync"/> throw.
+/// A student served over an OpenAI-compatible endpoint (e.g. <c>ded serve --checkpoint</c>, vLLM), through the one
+/// client pipeline (retries, rate limits, max in flight). It samples; it is trained elsewhere
+/// (<c>ded train --engine ...</c>); <see cref="ScoringEndpointStudent"/> also scores.
 /// </summary>
-public sealed class EndpointStudent : IStudent
+public class EndpointStudent : IStudentSampler
 {
     private readonly IChatClient _chat;
-    private readonly EndpointScorer _scorer;
-    private readonly Func<string, string> _formatPrompt;
+    private readonly string? _system;
 
     /// <param name="options">The endpoint (validated; the API key is read now).</param>
-    /// <param name="formatPrompt">How the served model sees a prompt as plain text, for scoring through the
-    /// completions API (the chat template the server applies to chat requests); identity when null.</param>
+    /// <param name="system">The system message sent before each prompt; null for none.</param>
     /// <param name="stats">Counters to add to; a new one when null.</param>
-    public EndpointStudent(EndpointOptions options, Func<string, string>? formatPrompt = null, EndpointStats? stats = null)
+    public EndpointStudent(EndpointOptions options, string? system = null, EndpointStats? stats = null)
     {
         _chat = EndpointClientFactory.Create(options, stats);
-        _scorer = new EndpointScorer(options);
-        _formatPrompt = formatPrompt ?? (p => p);
+        _system = system;
     }
-
-    public IStudent Fork() => throw NotTrainable();
-
-    public Task SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken) => throw NotTrainable();
-
-    private static NotSupportedException NotTrainable() => new(
-        "a served student (student: { endpoint: ... }) only samples and scores; it is trained elsewhere: " +
-        "fine-tune it with `ded train --engine ...` and serve the result");
 
     /// <summary>
     /// One chat request per prompt asking for all k samples with <c>n: k</c> and the options' seed. Why n rather than
@@ -46,14 +35,24 @@ public sealed class EndpointStudent : IStudent
     /// options' JSON patch (as SamplingExtrasChatClient adds top_k) and the choices are read back from the
     /// completion's own JSON (the SDK keeps every choice it parsed), which keeps the retry and limit layers.
     /// </summary>
+    /// <remarks>The prompts go out at once; the endpoint pipeline's max in flight and rate limits pace them. A request
+    /// that fails after its retries gives k samples carrying its <see cref="StudentSample.Error"/> (an evaluation counts
+    /// them; compression refuses them), so one lost request does not throw away the others.</remarks>
     public async Task<IReadOnlyList<IReadOnlyList<StudentSample>>> SampleAsync(
         IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken)
     {
-        var result = new IReadOnlyList<StudentSample>[prompts.Count];
-        for (int i = 0; i < prompts.Count; i++)
-            result[i] = await SampleOneAsync(prompts[i], options, cancellationToken).ConfigureAwait(false);
-        return result;
+        int answered = 0;
+        return await Task.WhenAll(prompts.Select(async p =>
+        {
+            var samples = await SampleOneAsync(p, options, cancellationToken).ConfigureAwait(false);
+            options.Progress?.Report(Interlocked.Increment(ref answered));
+            return samples;
+        })).ConfigureAwait(false);
     }
+
+    /// <summary>The conversation a prompt is sent as.</summary>
+    public static IReadOnlyList<ChatMessage> Messages(string? system, string prompt) =>
+        system is null ? [new ChatMessage(ChatRole.User, prompt)] : [new ChatMessage(ChatRole.System, system), new ChatMessage(ChatRole.User, prompt)];
 
     private async Task<IReadOnlyList<StudentSample>> SampleOneAsync(string prompt, SampleOptions options, CancellationToken ct)
     {
@@ -63,7 +62,15 @@ public sealed class EndpointStudent : IStudent
             Temperature = options.Temperature, TopP = options.TopP, MaxOutputTokens = options.MaxNewTokens, Seed = options.Seed,
             RawRepresentationFactory = _ => WithN(k),
         };
-        var response = await _chat.GetResponseAsync([new ChatMessage(ChatRole.User, prompt)], chatOptions, ct).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await _chat.GetResponseAsync(Messages(_system, prompt), chatOptions, ct).ConfigureAwait(false);
+        }
+        catch (EndpointException e)
+        {
+            return Enumerable.Repeat(new StudentSample("", false) { Error = e.Message }, k).ToArray();
+        }
         var samples = Choices(response);
         if (samples.Count != k)
             throw new EndpointException($"the served student returned {samples.Count} choice(s) for n={k}: serve it with an engine that honours n " +
@@ -94,10 +101,37 @@ public sealed class EndpointStudent : IStudent
             .ToList();
     }
 
-    /// <summary>
-    /// The log-probability of each response token given the formatted prompt, from one prompt_logprobs request on
-    /// prompt + response. Entropies need the full distribution, which the API does not return: they are empty.
-    /// </summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing) _chat.Dispose();
+    }
+}
+
+/// <summary>
+/// A served student that also scores: the log-probability of each response token given the prompt, from one
+/// completions request with prompt_logprobs on prompt + response, the prompt rendered as the server renders chat.
+/// </summary>
+public sealed class ScoringEndpointStudent : EndpointStudent, IStudentScorer
+{
+    private readonly EndpointScorer _scorer;
+    private readonly Func<string, string> _formatPrompt;
+
+    /// <param name="formatPrompt">How the served model sees a prompt as plain text (the chat template the server
+    /// applies to chat requests, with the system message).</param>
+    public ScoringEndpointStudent(EndpointOptions options, string? system, Func<string, string> formatPrompt, EndpointStats? stats = null)
+        : base(options, system, stats)
+    {
+        _scorer = new EndpointScorer(options);
+        _formatPrompt = formatPrompt;
+    }
+
+    /// <summary>Entropies need the full distribution, which the API does not return: they are empty.</summary>
     public async Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
     {
         var result = new TokenScores[examples.Count];
@@ -123,9 +157,9 @@ public sealed class EndpointStudent : IStudent
         return [.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)];
     }
 
-    public void Dispose()
+    protected override void Dispose(bool disposing)
     {
-        _chat.Dispose();
-        _scorer.Dispose();
+        if (disposing) _scorer.Dispose();
+        base.Dispose(disposing);
     }
 }

@@ -21,10 +21,16 @@ public sealed record SampleOptions
     public float TopP { get; init; } = 0.95f;
     public int MaxNewTokens { get; init; } = 200;
     public int Seed { get; init; } = 1;
+    /// <summary>Told the number of prompts answered so far, where the student answers them one by one (a served student).</summary>
+    public IProgress<int>? Progress { get; init; }
 }
 
-/// <summary>A sampled answer and whether it hit the token limit before ending.</summary>
-public sealed record StudentSample(string Text, bool IsTruncated);
+/// <summary>A sampled answer and whether it hit the token limit before ending; <see cref="Error"/> when its request failed.</summary>
+public sealed record StudentSample(string Text, bool IsTruncated)
+{
+    /// <summary>Why the sample could not be drawn (a served student's request failed after its retries); null when it was.</summary>
+    public string? Error { get; init; }
+}
 
 /// <summary>Per-token log-probabilities (nats) and predictive entropies (bits) of a response under the student.</summary>
 public sealed record TokenScores(IReadOnlyList<double> LogProbs, IReadOnlyList<double> EntropiesBits)
@@ -34,18 +40,31 @@ public sealed record TokenScores(IReadOnlyList<double> LogProbs, IReadOnlyList<d
 }
 
 /// <summary>
-/// The student DED distils into: it fine-tunes, samples and scores. The lab's TorchSharp student (Ded.Student)
-/// implements it; the stages that use a student (compression, the smoke test, evaluation) see only this.
+/// The student DED distils into, by capability: every student is disposable; what it can do is the interfaces it
+/// implements (<see cref="IStudentSampler"/>, <see cref="IStudentScorer"/>, <see cref="ITrainableStudent"/>), so a
+/// stage asks for the capability it needs and nothing has to throw "not supported". The TorchSharp student
+/// (Ded.Student) has all three; a served student samples and, given its chat template, scores.
 /// </summary>
-public interface IStudent : IDisposable
+public interface IStudent : IDisposable;
+
+/// <summary>A student that answers prompts (compression, evaluation).</summary>
+public interface IStudentSampler : IStudent
+{
+    /// <summary>For each prompt (the user's message; the student applies its own prompt format), <see cref="SampleOptions.SamplesPerPrompt"/> samples, in prompt order.</summary>
+    Task<IReadOnlyList<IReadOnlyList<StudentSample>>> SampleAsync(IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken);
+}
+
+/// <summary>A student that scores a response given its prompt (teacher-fit signals: loss, entropy).</summary>
+public interface IStudentScorer : IStudent
+{
+    Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken);
+}
+
+/// <summary>A student fine-tuned in process (the smoke test and the lab's conditions train copies of one base).</summary>
+public interface ITrainableStudent : IStudentSampler
 {
     /// <summary>An independent copy with the same weights (each condition fine-tunes its own copy of the base).</summary>
-    IStudent Fork();
+    ITrainableStudent Fork();
 
     Task SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken);
-
-    /// <summary>For each prompt, <see cref="SampleOptions.SamplesPerPrompt"/> samples, in prompt order.</summary>
-    Task<IReadOnlyList<IReadOnlyList<StudentSample>>> SampleAsync(IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken);
-
-    Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken);
 }

@@ -1,5 +1,4 @@
 using Ded.Data;
-using Ded.Rollouts;
 
 namespace Ded.Verification.Code;
 
@@ -10,12 +9,12 @@ public sealed class CodeAnswerVerifier(ISandbox sandbox, CodeVerifyOptions optio
 
     public string Name => "code";
 
-    public async ValueTask<Verdict> VerifyAsync(Question question, Trajectory trajectory, CancellationToken cancellationToken)
+    public async ValueTask<Verdict> VerifyAsync(Question question, Answer answer, CancellationToken cancellationToken)
     {
         if (!question.Metadata.TryGetValue(PoolCodeTests.TestsKey, out var json))
-            return new Verdict { TrajectoryId = trajectory.Id, Kind = VerdictKind.Unverifiable, Reason = "the question carries no tests", Verifier = Name };
+            return new Verdict { TrajectoryId = answer.Id, Kind = VerdictKind.Unverifiable, Reason = "the question carries no tests", Verifier = Name };
         var tests = PoolCodeTests.From(PoolCodeTests.FromJson(json), question.Metadata.GetValueOrDefault(PoolCodeTests.FunctionKey));
-        var v = await _verifier.VerifyAsync(new CodeTask { Id = trajectory.Id, Response = trajectory.FinalAnswerText, Tests = tests }, options, cancellationToken);
+        var v = await _verifier.VerifyAsync(new CodeTask { Id = answer.Id, Response = answer.FinalText, Tests = tests }, options, cancellationToken);
         var kind = v.Status switch
         {
             CodeStatus.Passed => VerdictKind.Correct,
@@ -25,6 +24,7 @@ public sealed class CodeAnswerVerifier(ISandbox sandbox, CodeVerifyOptions optio
             _ => VerdictKind.Wrong,
         };
         var reason = $"{CodeVerdict.StatusName(v.Status)}: {v.TestsPassed}/{v.TestsTotal} tests passed";
-        return new Verdict { TrajectoryId = trajectory.Id, Kind = kind, Reason = reason, Verifier = Name };
+        return new Verdict { TrajectoryId = answer.Id, Kind = kind, Reason = reason, Verifier = Name,
+            Answer = v.Status == CodeStatus.NoCode ? null : $"{v.TestsPassed}/{v.TestsTotal}", Status = CodeVerdict.StatusName(v.Status) };
     }
 }

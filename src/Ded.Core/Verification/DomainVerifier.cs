@@ -1,5 +1,4 @@
 using Ded.Data;
-using Ded.Rollouts;
 
 namespace Ded.Verification;
 
@@ -8,9 +7,9 @@ public sealed class DomainVerifier(IVerifier math, IVerifier code) : IVerifier
 {
     public string Name => "auto";
 
-    public async ValueTask<Verdict> VerifyAsync(Question question, Trajectory trajectory, CancellationToken cancellationToken)
+    public async ValueTask<Verdict> VerifyAsync(Question question, Answer answer, CancellationToken cancellationToken)
     {
-        var verdict = await (question.Domain == "code" ? code : math).VerifyAsync(question, trajectory, cancellationToken);
+        var verdict = await (question.Domain == "code" ? code : math).VerifyAsync(question, answer, cancellationToken);
         // One name for the run's rule verdicts, so the correctness filter reads them all; the reason says which rule.
         return verdict with { Verifier = Name, Reason = $"{verdict.Verifier}: {verdict.Reason}" };
     }

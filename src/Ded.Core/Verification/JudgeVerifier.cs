@@ -1,5 +1,4 @@
 using Ded.Data;
-using Ded.Rollouts;
 using Ded.Teachers.Endpoints;
 
 namespace Ded.Verification;
@@ -12,15 +11,15 @@ public sealed class JudgeVerifier(LlmJudge judge, string model) : IVerifier
 {
     public string Name => "judge:" + model;
 
-    public async ValueTask<Verdict> VerifyAsync(Question question, Trajectory trajectory, CancellationToken cancellationToken)
+    public async ValueTask<Verdict> VerifyAsync(Question question, Answer answer, CancellationToken cancellationToken)
     {
-        var v = await judge.JudgeAsync(question.Text, question.GoldAnswer, trajectory.FinalAnswerText, cancellationToken);
+        var v = await judge.JudgeAsync(question.Text, question.GoldAnswer, answer.FinalText, cancellationToken);
         var kind = v.Kind switch
         {
             JudgeVerdictKind.Equivalent => VerdictKind.Correct,
             JudgeVerdictKind.NotEquivalent => VerdictKind.Wrong,
             _ => VerdictKind.Unverifiable,
         };
-        return new Verdict { TrajectoryId = trajectory.Id, Kind = kind, Reason = v.Rationale, Verifier = Name };
+        return new Verdict { TrajectoryId = answer.Id, Kind = kind, Reason = v.Rationale, Verifier = Name };
     }
 }

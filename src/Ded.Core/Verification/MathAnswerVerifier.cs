@@ -1,5 +1,4 @@
 using Ded.Data;
-using Ded.Rollouts;
 
 namespace Ded.Verification.Math;
 
@@ -8,11 +7,12 @@ public sealed class MathAnswerVerifier(MathVerifyOptions options) : IVerifier
 {
     public string Name => "math";
 
-    public ValueTask<Verdict> VerifyAsync(Question question, Trajectory trajectory, CancellationToken cancellationToken)
+    public ValueTask<Verdict> VerifyAsync(Question question, Answer answer, CancellationToken cancellationToken)
     {
         // Only the text after </think> counts: a boxed guess inside the reasoning is not the answer.
-        var v = MathVerifier.Verify(question.GoldAnswer, trajectory.FinalAnswerText, options, cancellationToken);
-        return ValueTask.FromResult(new Verdict { TrajectoryId = trajectory.Id, Kind = Kind(v), Reason = Reason(v), Verifier = Name });
+        var v = MathVerifier.Verify(question.GoldAnswer, answer.FinalText, options, cancellationToken);
+        return ValueTask.FromResult(new Verdict { TrajectoryId = answer.Id, Kind = Kind(v), Reason = Reason(v), Verifier = Name, Answer = v.PredNormalized,
+            Status = v.Status == MathVerifyStatus.GoldUnparsed ? "gold_unparsed" : null });
     }
 
     internal static VerdictKind Kind(MathVerdict v) => v.Status switch

@@ -25,12 +25,12 @@ public static class VerificationStage
         foreach (var trajectory in store.Trajectories())
         {
             ct.ThrowIfCancellationRequested();
-            var verdict = await verifier.VerifyAsync(questions[trajectory.QuestionId], trajectory, ct);
+            var verdict = await verifier.VerifyAsync(questions[trajectory.QuestionId], Answer.Of(trajectory), ct);
             store.SaveVerdict(verdict);
             counts[verdict.Kind]++;
             if (judge is not null && verdict.Kind == VerdictKind.Unverifiable)
             {
-                store.SaveVerdict(await judge.VerifyAsync(questions[trajectory.QuestionId], trajectory, ct));
+                store.SaveVerdict(await judge.VerifyAsync(questions[trajectory.QuestionId], Answer.Of(trajectory), ct));
                 judged++;
             }
         }

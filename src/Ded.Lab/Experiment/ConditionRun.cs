@@ -1,11 +1,29 @@
 using Ded.Evaluation;
 using Ded.Reports;
+using Ded.Runs;
 using Ded.Training;
+using Ded.Verification;
 
 namespace Ded.Lab.Experiment;
 
 /// <summary>A training corpus: DED's or a control's.</summary>
-internal sealed record Corpus(string Name, string Description, IReadOnlyList<SftExample> Examples, int Questions);
+internal sealed record Corpus(string Name, string Description, IReadOnlyList<SftExample> Examples, int Questions)
+{
+    /// <summary>The trajectories a selection chose, as (question, response) pairs in question then trajectory-id order.</summary>
+    public static Corpus Selected(RunStore store, string key, string name, string description)
+    {
+        var chosen = store.Selections(key).Where(s => s.IsSelected).Select(s => s.TrajectoryId).ToHashSet();
+        var examples = new List<SftExample>();
+        int used = 0;
+        foreach (var q in store.Questions())
+        {
+            var picked = store.TrajectoriesOf(q.Id).Where(t => chosen.Contains(t.Id)).Select(t => new SftExample(q.Text, t.RawResponse)).ToList();
+            examples.AddRange(picked);
+            if (picked.Count > 0) used++;
+        }
+        return new Corpus(name, description, examples, used);
+    }
+}
 
 /// <summary>A corpus trained and evaluated on every seed: graded samples indexed [seed][question][sample].</summary>
 internal sealed record ConditionRun(Corpus Corpus,
@@ -24,7 +42,7 @@ internal sealed record ConditionRun(Corpus Corpus,
             InDomain = Interval(InDomainPerSeed),
             OutOfDomain = Interval(OutOfDomainPerSeed),
             MajorityInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionMajority(s)).ToArray()),
-            PassAtKInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionPassAtK(s, options.Evaluation.K)).ToArray()),
+            PassAtKInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionPassAtK(s, options.Evaluation.Samples)).ToArray()),
             TruncationRate = all.Average(Statistics.TruncationRate),
             NoAnswerRate = all.Average(Statistics.NoAnswerRate),
             PerSeedInDomain = InDomain.Select(Statistics.AvgAtK).ToArray(),
@@ -41,7 +59,7 @@ internal sealed record ConditionRun(Corpus Corpus,
 }
 
 /// <summary>Fine-tunes a fork of the base student on a corpus for each seed and evaluates it on the held-out sets.</summary>
-internal sealed class ConditionTrainer(IStudent baseStudent, LabPools pools, LabExperimentOptions options, Action<string> log)
+internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools pools, IVerifier verifier, LabExperimentOptions options, Action<string> log)
 {
     // Training is deterministic in (corpus, seed): a control whose corpus equals another's (the benchmark-best teacher
     // is the winner, compression dropped nothing) reuses that result instead of training it again.
@@ -94,10 +112,10 @@ internal sealed class ConditionTrainer(IStudent baseStudent, LabPools pools, Lab
         string.Concat(examples.Select(e => $"{e.Prompt.Length}:{e.Prompt}{e.Response.Length}:{e.Response}")));
 
     private async Task<(IReadOnlyList<IReadOnlyList<GradedSample>> InDomain, IReadOnlyList<IReadOnlyList<GradedSample>> OutOfDomain)> EvaluateAsync(
-        IStudent student, int seed, CancellationToken ct)
+        IStudentSampler student, int seed, CancellationToken ct)
     {
-        var all = pools.All;
-        var graded = await EvaluationStage.RunAsync(student, all, LabAnswers.Grade, options.Evaluation with { Seed = seed }, ct);
+        var samples = await EvaluationStage.RunAsync(student, pools.All, verifier, options.Evaluation with { Seed = seed }, null, null, ct);
+        var graded = EvaluationStage.Graded(samples);
         return (graded.Take(pools.InDomain.Count).ToArray(), graded.Skip(pools.InDomain.Count).ToArray());
     }
 }

@@ -1,5 +1,4 @@
 using Ded.Recipes;
-using Ded.Rollouts;
 using Ded.Runs;
 using Ded.Selection;
 using Ded.Training;
@@ -26,30 +25,23 @@ internal static class Conditions
         new("benchmark-best-teacher", "as DED, with the teacher whose own accuracy is highest instead of the smoke-test winner", true, SelectionStrategy.Farthest, true, true),
     ];
 
-    public static IReadOnlyList<Corpus> Build(RunStore store, Recipe recipe, string winner, string benchmarkBest)
+    /// <summary>Each condition's selection through <see cref="CurationRun.SelectAsync"/>, then its corpus as the store holds it.</summary>
+    public static async Task<IReadOnlyList<Corpus>> BuildAsync(RunStore store, Recipe recipe, string winner, string benchmarkBest,
+        CurationServices services, CancellationToken ct)
     {
-        var passed = store.PassedAllFilters();
-        var dropped = store.CompressionDecisions().Where(c => !c.IsKept).Select(c => c.QuestionId).ToHashSet();
-        var questions = store.Questions();
-        var byQuestion = store.Trajectories().ToLookup(t => t.QuestionId); // sorted by id: selection ties break on it
-        return All.Select(def =>
+        var corpora = new List<Corpus>();
+        foreach (var def in All)
         {
             string teacher = def.UsesBenchmarkBest ? benchmarkBest : winner;
-            string key = def.Name == "ded" ? RunStore.Snake(recipe.Diversity.Strategy) : def.Name;
-            var options = recipe.Diversity with { Strategy = def.Strategy };
-            var examples = new List<SftExample>();
-            int used = 0;
-            foreach (var q in questions)
+            var selection = new SelectionSpec
             {
-                var pool = def.IsCompressed && dropped.Contains(q.Id) ? []
-                    : byQuestion[q.Id].Where(t => t.Teacher == teacher && (!def.IsFiltered || passed.Contains(t.Id))).ToList();
-                var decisions = pool.Count == 0 ? [] : DiversityStage.Decide(q.Id, pool, options, null).Select(d => d with { Strategy = key }).ToList();
-                store.SaveSelections(q.Id, key, decisions);
-                var chosen = decisions.Where(d => d.IsSelected).Select(d => d.TrajectoryId).ToHashSet();
-                examples.AddRange(pool.Where(t => chosen.Contains(t.Id)).Select(t => new SftExample(q.Text, t.RawResponse)));
-                if (chosen.Count > 0) used++;
-            }
-            return new Corpus(def.Name, $"{def.Description} (teacher: {teacher})", examples, used);
-        }).ToList();
+                Key = def.Name == "ded" ? RunStore.Snake(recipe.Diversity.Strategy) : def.Name,
+                Diversity = recipe.Diversity with { Strategy = def.Strategy },
+                Teacher = teacher, IsFiltered = def.IsFiltered, IsCompressed = def.IsCompressed,
+            };
+            await CurationRun.SelectAsync(store, selection, services, ct);
+            corpora.Add(Corpus.Selected(store, selection.Key, def.Name, $"{def.Description} (teacher: {teacher})"));
+        }
+        return corpora;
     }
 }

@@ -4,7 +4,7 @@ using Ded.Reports;
 using Ded.Rollouts;
 using Ded.Runs;
 using Ded.Selection;
-using Ded.Training;
+using Ded.Verification;
 using Microsoft.Extensions.AI;
 
 namespace Ded.Lab.Experiment;
@@ -32,44 +32,48 @@ public static class LabExperiment
     {
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var recipe = run.Recipe;
-        await CurationRun.RolloutAsync(store, run, services.Curation, ct);
-        await CurationRun.FilterAsync(store, recipe, services.Curation, ct);
+        var (recipe, curation) = (run.Recipe, services.Curation);
+        await CurationRun.RolloutAsync(store, run, curation, ct);
+        await CurationRun.FilterAsync(store, recipe, curation, ct);
         var pools = LabPools.Draw(run.Questions, services.PretrainingQuestions, options, recipe.Sampling.Seed);
         services.Log($"evaluation sets: {pools.InDomain.Count} held-out in-domain, {pools.OutOfDomain.Count} out-of-domain questions");
 
         using var baseStudent = services.BaseStudent(ct);
-        var trainer = new ConditionTrainer(baseStudent, pools, options, services.Log);
+        var trainer = new ConditionTrainer(baseStudent, pools, curation.Verifier, options, services.Log);
         var baseResult = await trainer.EvaluateBaseAsync(ct);
-        var accuracy = await TeacherAccuracyAsync(run, pools.InDomain, ct);
-        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, ct);
+        var accuracy = await TeacherAccuracyAsync(run, pools.InDomain, curation.Verifier, ct);
+        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, curation, ct);
         services.Log($"smoke test: {smoke.Winner} won; benchmark-best teacher: {smoke.BenchmarkBest}");
 
-        await CompressAsync(store, recipe, baseStudent, options, ct);
-        var corpora = Conditions.Build(store, recipe, smoke.Winner, smoke.BenchmarkBest);
-        await CurationRun.ExportAsync(store, recipe, services.Curation, ct); // the DED corpus, under the recipe's strategy
+        // The base student's pass rates, drawn in one batch (several times faster on a CPU), then the compression stage.
+        var rates = new StudentPassRates(baseStudent, curation.Verifier, CurationRun.CompressionSampling(recipe));
+        await rates.PrepareAsync(CompressionStage.Candidates(store), recipe.Compression.K, ct);
+        await CurationRun.CompressAsync(store, recipe, curation with { PassRates = rates }, ct);
+        var corpora = await Conditions.BuildAsync(store, recipe, smoke.Winner, smoke.BenchmarkBest, curation, ct);
+        await CurationRun.ExportAsync(store, recipe, curation, ct); // the DED corpus, under the recipe's strategy
         var trained = new List<ConditionRun>();
         foreach (var corpus in corpora)
             trained.Add(await trainer.TrainAndEvaluateAsync(corpus, ct));
 
-        var curation = CurationMetrics.Build(store, recipe, isQuick, started);
-        return curation with
+        var metrics = CurationMetrics.Build(store, recipe, isQuick, started);
+        return metrics with
         {
-            Run = curation.Run with
+            Run = metrics.Run with
             {
                 Seeds = options.Seeds, WallSeconds = clock.Elapsed.TotalSeconds,
-                Settings = new Dictionary<string, string>(curation.Run.Settings.Concat(options.Describe())),
+                Settings = new Dictionary<string, string>(metrics.Run.Settings.Concat(options.Describe())),
             },
             SmokeTest = smoke.Metrics,
             Conditions = trained.Select(c => c.ToMetrics(options)).ToList(),
             BaseStudent = baseResult.ToMetrics(options),
             Claims = Claims.Judge(smoke, trained, baseResult, options),
-            Histograms = [.. curation.Histograms, .. smoke.EntropyHistograms],
+            Histograms = [.. metrics.Histograms, .. smoke.EntropyHistograms],
         };
     }
 
-    /// <summary>Each teacher's own accuracy on the held-out in-domain set: the "benchmark score" a naive user picks by.</summary>
-    private static async Task<IReadOnlyDictionary<string, double>> TeacherAccuracyAsync(PreparedRun run, IReadOnlyList<EvalQuestion> benchmark, CancellationToken ct)
+    /// <summary>Each teacher's own accuracy on the held-out in-domain set (graded by the run's verifier): the "benchmark score" a naive user picks by.</summary>
+    private static async Task<IReadOnlyDictionary<string, double>> TeacherAccuracyAsync(PreparedRun run, IReadOnlyList<EvalQuestion> benchmark,
+        IVerifier verifier, CancellationToken ct)
     {
         var accuracy = new Dictionary<string, double>();
         var sampling = run.Recipe.Sampling;
@@ -83,25 +87,10 @@ public static class LabExperiment
                     Temperature = (float)sampling.Temperature, TopP = (float)sampling.TopP, MaxOutputTokens = sampling.MaxTokens,
                     Seed = Hashing.Int63($"benchmark|{sampling.Seed}|{q.Id}"),
                 }, ct);
-                if (LabAnswers.ExtractBoxed(response.Text) == q.Gold) correct++;
+                if ((await verifier.VerifyAsync(q.Question, Answer.Of($"{q.Id}.{teacher.Spec.Name}", response.Text), ct)).IsCorrect) correct++;
             }
             accuracy[teacher.Spec.Name] = correct / (double)benchmark.Count;
         }
         return accuracy;
-    }
-
-    /// <summary>Question compression with the base student's pass rates, drawn in one batch and stored by the compression stage.</summary>
-    private static async Task CompressAsync(RunStore store, Recipes.Recipe recipe, IStudent student, LabExperimentOptions options, CancellationToken ct)
-    {
-        var passed = store.PassedAllFilters();
-        var withCorpus = store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).ToHashSet();
-        var questions = store.Questions().Where(q => withCorpus.Contains(q.Id)).ToList();
-        var e = options.Evaluation;
-        var rates = new StudentPassRates(student, LabAnswers.Grade, new SampleOptions
-        {
-            Temperature = e.Temperature, TopP = e.TopP, MaxNewTokens = e.MaxNewTokens, Seed = (int)recipe.Sampling.Seed,
-        });
-        await rates.PrepareAsync(questions, recipe.Compression.K, ct);
-        await CompressionStage.RunAsync(store, rates, recipe.Compression, ct);
     }
 }

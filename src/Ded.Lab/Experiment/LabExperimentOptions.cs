@@ -18,14 +18,14 @@ public sealed record LabExperimentOptions
     public int OutOfDomainMaxDifficulty { get; init; } = 4;
     /// <summary>Every condition gets the same optimizer steps: equal compute, whatever its corpus size.</summary>
     public SftOptions Sft { get; init; } = new();
-    public EvaluationOptions Evaluation { get; init; } = new();
+    public EvalOptions Evaluation { get; init; } = new() { Samples = 4, MaxTokens = 200, Seed = 1 }; // the paper's avg@16, scaled to the lab
 
     /// <summary>One seed and smaller sets: the whole method in about two minutes.</summary>
     public static LabExperimentOptions Quick { get; } = new()
     {
         Seeds = [1], EvalInDomainQuestions = 24, EvalOutOfDomainQuestions = 15,
         Sft = new SftOptions { Steps = 30 },
-        Evaluation = new EvaluationOptions { K = 2 },
+        Evaluation = new EvalOptions { Samples = 2, MaxTokens = 200, Seed = 1 },
     };
 
     /// <summary>The settings as recorded in metrics.json.</summary>
@@ -35,7 +35,7 @@ public sealed record LabExperimentOptions
         yield return new("seeds", string.Join(",", Seeds));
         yield return new("eval_in_domain", $"{EvalInDomainQuestions} questions, difficulty {EvalMinDifficulty}..{EvalMaxDifficulty}");
         yield return new("eval_out_of_domain", $"{EvalOutOfDomainQuestions} questions, difficulty 1..{OutOfDomainMaxDifficulty}");
-        yield return new("eval", $"avg@{Evaluation.K}, temperature {S(Evaluation.Temperature)}, top-p {S(Evaluation.TopP)}, max {Evaluation.MaxNewTokens} new tokens");
+        yield return new("eval", $"avg@{Evaluation.Samples}, temperature {S(Evaluation.Temperature)}, top-p {S(Evaluation.TopP)}, max {Evaluation.MaxTokens} new tokens");
         yield return new("sft", $"{Sft.Steps} steps x {Sft.BatchSize} packed rows, lr {S(Sft.LearningRate)}, warmup {Sft.WarmupSteps}");
     }
 }

@@ -1,5 +1,4 @@
 using Ded.Runs;
-using Ded.Training;
 
 namespace Ded.Lab.Experiment;
 
@@ -7,8 +6,8 @@ namespace Ded.Lab.Experiment;
 public sealed record LabExperimentServices
 {
     public required CurationServices Curation { get; init; }
-    /// <summary>Loads (or pretrains once) the base student; the experiment forks it for every fine-tune.</summary>
-    public required Func<CancellationToken, IStudent> BaseStudent { get; init; }
+    /// <summary>Loads (or pretrains once) the base student; the experiment forks it for every fine-tune and scores teacher corpora under it.</summary>
+    public required Func<CancellationToken, Student.LabStudent> BaseStudent { get; init; }
     /// <summary>Questions the base student was pretrained on: never drawn for evaluation.</summary>
     public IReadOnlySet<string> PretrainingQuestions { get; init; } = new HashSet<string>();
     public Action<string> Log { get; init; } = _ => { };

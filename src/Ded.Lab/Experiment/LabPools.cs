@@ -20,8 +20,8 @@ internal sealed record LabPools(IReadOnlyList<EvalQuestion> InDomain, IReadOnlyL
             Families = LabWorld.OutOfDomainFamilies, Count = options.EvalOutOfDomainQuestions, MinDifficulty = 1,
             MaxDifficulty = options.OutOfDomainMaxDifficulty, Seed = (int)(seed + 2000), Exclude = exclude,
         });
-        return new LabPools(inDomain.Select(p => new EvalQuestion(p.Id, p.Question, p.Answer)).ToArray(),
-                            outOfDomain.Select(p => new EvalQuestion(p.Id, p.Question, p.Answer)).ToArray());
+        return new LabPools(inDomain.Select(p => new EvalQuestion(LabPoolSource.ToQuestion(p, (int)(seed + 1000)), p.Question)).ToArray(),
+                            outOfDomain.Select(p => new EvalQuestion(LabPoolSource.ToQuestion(p, (int)(seed + 2000)), p.Question)).ToArray());
     }
 
     public IReadOnlyList<EvalQuestion> All => [.. InDomain, .. OutOfDomain];

@@ -1,6 +1,7 @@
 using Ded.Evaluation;
 using Ded.Reports;
 using Ded.Runs;
+using Ded.Selection;
 using Ded.Training;
 
 namespace Ded.Lab.Experiment;
@@ -17,17 +18,22 @@ internal sealed record SmokeOutcome(string Winner, string BenchmarkBest, SmokeTe
 /// </summary>
 internal static class TeacherSmokeTest
 {
-    public static async Task<SmokeOutcome> RunAsync(RunStore store, PreparedRun run, IStudent baseStudent, ConditionTrainer trainer,
-        IReadOnlyDictionary<string, double> accuracy, IReadOnlyList<int> seeds, CancellationToken ct)
+    /// <remarks>Each teacher's corpus is a selection in the store (`smoke:NAME`: sample 0 of every question, unfiltered),
+    /// made through <see cref="CurationRun.SelectAsync"/> like every other corpus, so `ded show` traces it.</remarks>
+    public static async Task<SmokeOutcome> RunAsync(RunStore store, PreparedRun run, IStudentScorer baseStudent, ConditionTrainer trainer,
+        IReadOnlyDictionary<string, double> accuracy, IReadOnlyList<int> seeds, CurationServices services, CancellationToken ct)
     {
-        var texts = store.Questions().ToDictionary(q => q.Id, q => q.Text);
-        var trajectories = store.Trajectories();
         var rows = new List<(string Teacher, ConditionRun Student, double Length, double Entropy, double Loss, IReadOnlyList<TokenScores> Scores)>();
         foreach (var teacher in run.Teachers.Select(t => t.Spec.Name))
         {
-            var examples = trajectories.Where(t => t.Teacher == teacher && t.SampleIndex == 0)
-                .Select(t => new SftExample(texts[t.QuestionId], t.RawResponse)).ToList();
-            var corpus = new Corpus("smoke:" + teacher, $"one answer per question from {teacher}, unfiltered", examples, examples.Count);
+            var selection = new SelectionSpec
+            {
+                Key = "smoke:" + teacher, Diversity = run.Recipe.Diversity with { Strategy = SelectionStrategy.All },
+                Teacher = teacher, SampleIndex = 0, IsFiltered = false, IsCompressed = false,
+            };
+            await CurationRun.SelectAsync(store, selection, services, ct);
+            var corpus = Corpus.Selected(store, selection.Key, selection.Key, $"one answer per question from {teacher}, unfiltered");
+            var examples = corpus.Examples;
             var student = await trainer.TrainAndEvaluateAsync(corpus, ct, [seeds[0]]); // one run per teacher, as the paper
             var scores = await baseStudent.ScoreAsync(examples, ct);
             rows.Add((teacher, student, examples.Average(e => e.Response.Length),

@@ -63,6 +63,9 @@ public abstract class ChatTemplate
     /// <summary>DeepSeek-R1 and its Distill-Qwen/Llama students.</summary>
     public static ChatTemplate DeepSeekR1 { get; } = new DeepSeekR1ChatTemplate();
 
+    /// <summary>The built-ins' names, as a recipe's `student.chat_template` and `ded train --template` take them.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["qwen3", "chatml", "deepseek-r1"];
+
     /// <summary>The built-in named <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">No such built-in; the message lists them.</exception>
     public static ChatTemplate Get(string name) => name.ToLowerInvariant() switch
