@@ -23,7 +23,7 @@ public sealed class RunVerifierTests
     [InlineData("", "<think>...</think>\\boxed{4}", VerdictKind.Unverifiable)]
     public async Task MathVerdictsMapToRunVerdicts(string gold, string raw, VerdictKind expected)
     {
-        var verdict = await new MathAnswerVerifier(MathVerifyOptions.Default).VerifyAsync(Spine.Spine.Q("q1", gold: gold), Spine.Spine.T("t1", raw), default);
+        var verdict = await new MathAnswerVerifier(MathVerifyOptions.Default).VerifyAsync(Spine.Spine.Q("q1", gold: gold), Answer.Of("t1", raw), default);
         Assert.Equal((expected, "math", "t1"), (verdict.Kind, verdict.Verifier, verdict.TrajectoryId));
     }
 
@@ -33,10 +33,10 @@ public sealed class RunVerifierTests
         public int Calls;
         public string Name => "judge:yes-model";
 
-        public ValueTask<Verdict> VerifyAsync(Question question, Trajectory trajectory, CancellationToken cancellationToken)
+        public ValueTask<Verdict> VerifyAsync(Question question, Answer answer, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref Calls);
-            return ValueTask.FromResult(new Verdict { TrajectoryId = trajectory.Id, Kind = VerdictKind.Correct, Reason = "yes", Verifier = Name });
+            return ValueTask.FromResult(new Verdict { TrajectoryId = answer.Id, Kind = VerdictKind.Correct, Reason = "yes", Verifier = Name });
         }
     }
 
@@ -62,7 +62,7 @@ public sealed class RunVerifierTests
     public async Task JudgeVerdictIsStoredBesideTheRuleVerdictAndDecidesOnlyUnverifiable()
     {
         using var dir = new TempDir();
-        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("judged.yaml"));
+        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("judged.yaml"), LabExtension.Kinds);
         var judge = new YesJudge();
         var services = new CurationServices
         {
@@ -118,7 +118,7 @@ public sealed class RunVerifierTests
             sampling:
               samples_per_question: 1
             """;
-        var recipe = RecipeLoader.Parse(yaml, dir.File("pooled.yaml"));
+        var recipe = RecipeLoader.Parse(yaml, dir.File("pooled.yaml"), LabExtension.Kinds);
         var services = new CurationServices { Teachers = spec => new TeacherClient(spec, new FakeTeacher()), Verifier = new LabExactVerifier() };
         var run = CurationRun.Prepare(recipe, yaml, services, throughExport: false);
         Assert.Equal(["keep-1", "keep-2"], run.Questions.Select(q => q.Id));
@@ -132,7 +132,7 @@ public sealed class RunVerifierTests
         Assert.Equal(["bench", "dup"], lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()));
         Assert.Equal(["keep-1", "keep-2"], store.Questions().Select(q => q.Id));
         // The later stage commands read the recipe back from the run's snapshot.
-        var snapshot = store.Recipe();
+        var snapshot = store.Recipe(LabExtension.Kinds);
         Assert.Equal(("problem", "id", 0.8), (((PoolSource)snapshot.Questions.Sources[0]).Mapping.QuestionField,
             ((PoolSource)snapshot.Questions.Sources[0]).Mapping.IdField, snapshot.Questions.Dedup!.NearThreshold));
         Assert.Equal([math500], snapshot.Questions.Decontaminate!.Benchmarks);
@@ -174,13 +174,13 @@ public sealed class RunVerifierTests
             teachers:
               - name: t
                 lab: oracle
-            """, "/tmp/judge.yaml");
-        var (rule, judge) = Verifiers.Create(recipe.Verifier, () => throw new InvalidOperationException("no sandbox for math"));
+            """, "/tmp/judge.yaml", LabExtension.Kinds);
+        var (rule, judge) = Verifiers.Create(recipe.Verifier, () => throw new InvalidOperationException("no sandbox for math"), LabExtension.Kinds);
         Assert.Equal("math", rule.Name);
         Assert.NotNull(judge);
-        var verdict = await judge.VerifyAsync(Spine.Spine.Q("q1", "What is it?", "a red ball"), Spine.Spine.T("t1", "<think>.</think>the red ball"), default);
+        var verdict = await judge.VerifyAsync(Spine.Spine.Q("q1", "What is it?", "a red ball"), Answer.Of("t1", "<think>.</think>the red ball"), default);
         Assert.Equal(("judge:judge-7b", VerdictKind.Correct, "t1"), (verdict.Verifier, verdict.Kind, verdict.TrajectoryId));
-        verdict = await judge.VerifyAsync(Spine.Spine.Q("q2", "What is it?", "a cube"), Spine.Spine.T("t2", "<think>.</think>a sphere"), default);
+        verdict = await judge.VerifyAsync(Spine.Spine.Q("q2", "What is it?", "a cube"), Answer.Of("t2", "<think>.</think>a sphere"), default);
         Assert.Equal(VerdictKind.Wrong, verdict.Kind);
     }
 }

@@ -20,7 +20,7 @@ public class CliProcessTests
     {
         var folder = dir.File("run");
         using var store = RunStore.Open(folder);
-        store.SnapshotRecipe(RecipeLoader.Parse(GoodRecipe, dir.File("cli.yaml")), GoodRecipe);
+        store.SnapshotRecipe(RecipeLoader.Parse(GoodRecipe, dir.File("cli.yaml"), LabExtension.Kinds), GoodRecipe);
         store.IngestQuestions([Spine.Q("q1")]);
         return folder;
     }

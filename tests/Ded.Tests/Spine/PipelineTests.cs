@@ -40,7 +40,7 @@ public class PipelineTests
 
     private static async Task<(RunStore Store, Dictionary<string, FakeTeacher> Teachers, Recipe Recipe)> RunAsync(TempDir dir, Dictionary<string, FakeTeacher>? teachers = null)
     {
-        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"));
+        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"), LabExtension.Kinds);
         teachers ??= new() { ["t1"] = new FakeTeacher(), ["t2"] = new FakeTeacher() };
         var services = new CurationServices
         {
@@ -82,7 +82,7 @@ public class PipelineTests
     public void IdsAndRequestKeysAreStable()
     {
         var q = Spine.Q("q0");
-        var teacher = new TeacherSpec { Name = "t1", Lab = "oracle" };
+        var teacher = new LabTeacherSpec { Name = "t1", Lab = "oracle" };
         var a = RolloutRequest.Create(q, teacher, 3, new SamplingSettings());
         var b = RolloutRequest.Create(q, teacher, 3, new SamplingSettings());
         var hotter = RolloutRequest.Create(q, teacher, 3, new SamplingSettings { Temperature = 1.0 });
@@ -128,12 +128,12 @@ public class PipelineTests
     {
         using var dir = new TempDir();
         using var store = RunStore.Open(dir.Path);
-        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"));
+        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"), LabExtension.Kinds);
         store.SnapshotRecipe(recipe, RecipeYaml);
         store.SnapshotRecipe(recipe, RecipeYaml); // same recipe: fine
         var e = Assert.Throws<RunStoreException>(() => store.SnapshotRecipe(recipe with { Sampling = recipe.Sampling with { Seed = 6 } }, RecipeYaml));
         Assert.Contains("holds a run of a different recipe", e.Message);
-        Assert.Equal(recipe with { SourcePath = dir.File("recipe.yaml") }, store.Recipe() with { Questions = recipe.Questions, Teachers = recipe.Teachers, Export = recipe.Export });
+        Assert.Equal(recipe with { SourcePath = dir.File("recipe.yaml") }, store.Recipe(LabExtension.Kinds) with { Questions = recipe.Questions, Teachers = recipe.Teachers, Export = recipe.Export });
         Assert.Equal(RecipeYaml, File.ReadAllText(dir.File("recipe.yaml")));
         await Task.CompletedTask;
     }
@@ -264,7 +264,7 @@ public class PipelineTests
         var progress = new Collect();
         var questions = new[] { Spine.Q("a"), Spine.Q("b") };
         store.IngestQuestions(questions);
-        var teacher = new TeacherClient(new TeacherSpec { Name = "t", Lab = "oracle" }, new FakeTeacher());
+        var teacher = new TeacherClient(new LabTeacherSpec { Name = "t", Lab = "oracle" }, new FakeTeacher());
         var summary = await RolloutStage.RunAsync(store, questions, [teacher],
             new RolloutOptions { Sampling = new SamplingSettings { SamplesPerQuestion = 3 }, MaxConcurrency = 2 }, progress, CancellationToken.None);
         Assert.Equal(new RolloutSummary(6, 0, 6, 0, 0), summary);
