@@ -44,7 +44,7 @@ public static class RecipeLoader
             Questions = questions,
             Teachers = ReadTeachers(top, baseDir, extensions),
             Student = ReadStudent(top.Section("student"), baseDir, extensions),
-            Verifier = ReadVerifier(top, sources, extensions),
+            Verifier = ReadVerifier(top, extensions),
             Tokenizer = ReadTokenizer(top, baseDir),
             Sampling = ReadSampling(top.Section("sampling")),
             MaxConcurrency = ReadRollouts(top.Section("rollouts")),
@@ -55,6 +55,11 @@ public static class RecipeLoader
             Extensions = extensions,
         };
         top.Done();
+        // Checked once every key has been read, so a typo elsewhere is reported as itself rather than as a missing part.
+        if (sources.Count == 0)
+            throw new RecipeException(path, top.Line, "questions", $"is required: `questions: {{ sources: [...] }}` with {SourceKinds(extensions)} sources");
+        if (recipe.Verifier.Kind.Length == 0)
+            recipe = recipe with { Verifier = recipe.Verifier with { Kind = ImpliedVerifier(top, sources, Verifiers.Names(extensions)) } };
         if (recipe.Compression.Enabled && recipe.Student is null)
             throw new RecipeException(path, top.Section("compression")!.Node("enabled")!.Start.Line, "compression.enabled",
                 "needs a student to ask: add `student: { endpoint: {...} }` (a served student; docs/recipes.md) or set it false");
@@ -83,9 +88,9 @@ public static class RecipeLoader
     {
         var kinds = extensions.Sources.Select(k => (k.Key, Read: (Func<RecipeSection, QuestionSource>)(s => k.Read(s, baseDir))))
             .Append(("jsonl", s => ReadJsonl(s, baseDir))).Append(("pool", s => ReadPool(s, baseDir))).ToList();
-        var names = OneOf(kinds.Select(k => $"`{k.Key}:`").ToList());
-        var section = top.Section("questions")
-            ?? throw new RecipeException(top.File, top.Line, "questions", $"is required: `questions: {{ sources: [...] }}` with {names} sources");
+        var names = SourceKinds(extensions);
+        var section = top.Section("questions");
+        if (section is null) return (new QuestionsOptions(), []); // reported once the rest is read
         var items = section.List("sources") ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), $"is required (a list of {names} sources)");
         var sources = new List<(QuestionSource, RecipeSection)>();
         for (int i = 0; i < items.Count; i++)
@@ -108,6 +113,9 @@ public static class RecipeLoader
         section.Done();
         return (options, sources);
     }
+
+    private static string SourceKinds(RecipeExtensions extensions) =>
+        OneOf([.. extensions.Sources.Select(k => $"`{k.Key}:`"), "`jsonl:`", "`pool:`"]);
 
     /// <summary>"`a`, `b` or `c`".</summary>
     private static string OneOf(IReadOnlyList<string> items) =>
@@ -182,18 +190,19 @@ public static class RecipeLoader
     /// the sources' declared domains decide (math, code, both: auto, the lab's: lab); a source that declares none makes
     /// the recipe name one, so no recipe is ever graded by rules nobody chose.
     /// </summary>
-    private static VerifierSpec ReadVerifier(RecipeSection top, IReadOnlyList<(QuestionSource Source, RecipeSection Item)> sources, RecipeExtensions extensions)
+    /// <returns>The spec; its kind is "" when the recipe names none (<see cref="ImpliedVerifier"/> fills it in).</returns>
+    private static VerifierSpec ReadVerifier(RecipeSection top, RecipeExtensions extensions)
     {
         var names = Verifiers.Names(extensions);
         if (top.Node("verifier") is YamlScalarNode)
-            return new VerifierSpec { Kind = VerifierKind(top, "verifier", names) ?? ImpliedVerifier(top, sources, names) };
+            return new VerifierSpec { Kind = VerifierKind(top, "verifier", names) ?? "" };
         var s = top.Section("verifier");
-        if (s is null) return new VerifierSpec { Kind = ImpliedVerifier(top, sources, names) };
+        if (s is null) return new VerifierSpec { Kind = "" };
         var d = new VerifierSpec { Kind = "" };
         var judge = s.Section("judge");
         var spec = new VerifierSpec
         {
-            Kind = VerifierKind(s, "kind", names) ?? ImpliedVerifier(top, sources, names),
+            Kind = VerifierKind(s, "kind", names) ?? "",
             FloatRounding = s.Int("float_rounding", d.FloatRounding, 0, 15),
             Strict = s.Bool("strict", d.Strict),
             MathTimeout = s.Duration("timeout", d.MathTimeout),

@@ -50,7 +50,7 @@ public class StudentRecipeTests
     [InlineData("student:\n  endpoint: { base_url: http://a/v1 }\n", "s.yaml:5: student.endpoint.model is required")]
     [InlineData("student:\n  endpoint: { model: m, max_inflight: 2 }\n", "s.yaml:5: unknown key 'max_inflight' in student.endpoint (did you mean 'max_in_flight'?)")]
     [InlineData("student:\n  endpoint: { model: m }\n  chat_template: qwen4\n", "s.yaml:6: student.chat_template names unknown chat template 'qwen4' (known: qwen3, chatml, deepseek-r1) (did you mean 'qwen3'?)")]
-    [InlineData("student:\n  system: hi\n", "s.yaml:4: student must name a student: `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`")]
+    [InlineData("student:\n  system: hi\n", "s.yaml:5: student must name a student: `lab: NAME` (with an optional `checkpoint: DIR`) or `endpoint: {...}`")]
     public void ABrokenStudentNamesFileLineAndKey(string block, string expected)
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(Teachers + block + Questions, "/tmp/ded-recipes/s.yaml", LabExtension.Kinds));

@@ -107,7 +107,7 @@ public sealed class RunVerifierTests
             name: pooled
             questions:
               sources:
-                - pool: {"{"} path: pool.jsonl, id: id {"}"}
+                - pool: {"{"} path: pool.jsonl, id: id, domain: math {"}"}
               decontaminate:
                 benchmarks: [{math500}]
               dedup:
@@ -174,6 +174,7 @@ public sealed class RunVerifierTests
             teachers:
               - name: t
                 lab: oracle
+            questions: {"{"} sources: [{"{"} lab: {"{"} count: 1 {"}"} {"}"}] {"}"}
             """, "/tmp/judge.yaml", LabExtension.Kinds);
         var (rule, judge) = Verifiers.Create(recipe.Verifier, () => throw new InvalidOperationException("no sandbox for math"), LabExtension.Kinds);
         Assert.Equal("math", rule.Name);

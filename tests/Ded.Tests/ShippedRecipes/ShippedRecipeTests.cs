@@ -71,7 +71,7 @@ public sealed class ShippedRecipeTests
     }
 
     [Theory]
-    [InlineData("verifier: maths", "x.yaml:1: verifier must be one of lab, math, code, auto (got 'maths') (did you mean 'math'?)")]
+    [InlineData("verifier: maths", "x.yaml:1: verifier names unknown verifier 'maths' (known: math, code, auto, lab) (did you mean 'math'?)")]
     [InlineData("verifier:\n  kind: math\n  float_rounding: -1", "x.yaml:3: verifier.float_rounding must be >= 0 (got -1)")]
     [InlineData("verifier:\n  kind: math\n  rounding: 3", "x.yaml:3: unknown key 'rounding' in verifier")]
     [InlineData("verifier:\n  judge:\n    base_url: http://x/v1", "x.yaml:3: verifier.judge.model is required")]

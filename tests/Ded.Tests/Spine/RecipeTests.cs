@@ -10,6 +10,7 @@ namespace Ded.Tests.Spine;
 public class RecipeTests
 {
     private const string Minimal = "teachers:\n  - name: oracle\n    lab: oracle\n";
+    private const string LabQuestions = "questions:\n  sources:\n    - lab: { count: 2 }\n";
 
     [Fact]
     public void LabRecipeBindsEveryKey()
@@ -31,7 +32,7 @@ public class RecipeTests
     [Fact]
     public void DefaultsApplyWhenSectionsAreAbsent()
     {
-        var recipe = RecipeLoader.Parse(Minimal, "/tmp/min.yaml", LabExtension.Kinds);
+        var recipe = RecipeLoader.Parse(Minimal + LabQuestions, "/tmp/min.yaml", LabExtension.Kinds);
         Assert.Equal("min", recipe.Name);
         Assert.Equal(new Rollouts.SamplingSettings(), recipe.Sampling);
         Assert.Equal(new FilterOptions(), recipe.Filters);
@@ -95,7 +96,7 @@ public class RecipeTests
               - name: local
                 endpoint: { base_url: "http://127.0.0.1:8000/v1", model: tiny }
             """;
-        var teachers = RecipeLoader.Parse(yaml, "/tmp/e.yaml", LabExtension.Kinds).Teachers;
+        var teachers = RecipeLoader.Parse(yaml + "\n" + LabQuestions, "/tmp/e.yaml", LabExtension.Kinds).Teachers;
         var e = ((EndpointTeacherSpec)teachers[0]).Endpoint;
         Assert.Equal(["http://gpu-1:8000/v1", "http://gpu-2:8000/v1"], e.BaseUrls);
         Assert.Equal(("Qwen/QwQ-32B", "DED_KEY", 16, 600, (int?)null), (e.Model, e.ApiKeyEnv, e.MaxInFlight, e.RequestsPerMinute, e.TokensPerMinute));
@@ -113,7 +114,7 @@ public class RecipeTests
     [Fact]
     public void ARunKeepsTheResolvedRecipeAndReadsItBack()
     {
-        const string yaml = "name: snap\nteachers:\n  - name: q\n    endpoint: { base_url: 'http://127.0.0.1:8000/v1', model: m, attempt_timeout: 60, sampling: { chat_template_kwargs: { enable_thinking: true } } }\ndiversity:\n  strategy: random\n  p: 3\n";
+        const string yaml = "name: snap\nteachers:\n  - name: q\n    endpoint: { base_url: 'http://127.0.0.1:8000/v1', model: m, attempt_timeout: 60, sampling: { chat_template_kwargs: { enable_thinking: true } } }\ndiversity:\n  strategy: random\n  p: 3\n" + LabQuestions;
         using var dir = new TempDir();
         var recipe = RecipeLoader.Parse(yaml, dir.File("snap.yaml"), LabExtension.Kinds);
         using (var store = Runs.RunStore.Open(dir.Path))
