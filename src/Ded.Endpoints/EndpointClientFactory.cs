@@ -22,7 +22,20 @@ public static class EndpointClientFactory
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when null (tests pass their own).</param>
     /// <exception cref="ArgumentException">An option is invalid.</exception>
     /// <exception cref="EndpointException"><see cref="EndpointOptions.ApiKeyEnv"/> names a variable that is not set.</exception>
-    public static IChatClient Create(EndpointOptions options, EndpointStats? stats = null, Func<string, string?>? environment = null)
+    public static IChatClient Create(EndpointOptions options, EndpointStats? stats = null, Func<string, string?>? environment = null) =>
+        Build(options, stats, environment, null, (url, http, key) => PerUrl(url, options, key, http));
+
+    /// <summary>
+    /// The same stack (stats, retry with per-attempt timeout, rate limits, max in flight, failover, fault classifier)
+    /// over a completions scoring leaf per URL instead of the SDK's chat client: what <see cref="EndpointScorer"/> sends
+    /// through, so scoring is paced, retried and counted like every other call to the endpoint.
+    /// </summary>
+    /// <param name="handler">Transport for tests; a pooled SocketsHttpHandler when null.</param>
+    internal static IChatClient CreateScoring(EndpointOptions options, ScoringApi api, Func<string, string?>? environment, HttpMessageHandler? handler) =>
+        Build(options, null, environment, handler, (url, http, key) => new CompletionsScoringClient(url, http, key, options, api));
+
+    private static IChatClient Build(EndpointOptions options, EndpointStats? stats, Func<string, string?>? environment, HttpMessageHandler? handler,
+        Func<string, HttpClient, string, IChatClient> leaf)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -30,8 +43,9 @@ public static class EndpointClientFactory
         var redactor = new SecretRedactor(key);
         stats ??= new EndpointStats(options.Prices);
 
-        var http = new HttpClient(CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-        var members = options.BaseUrls.Select(url => (PerUrl(url, options, key, http, redactor), url)).ToList();
+        var http = new HttpClient(handler ?? CreateHandler(options), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        var members = options.BaseUrls.Select(url =>
+            ((IChatClient)new FaultClassifyingChatClient(leaf(url, http, key), url, options.Model, options.ApiKeyEnv, redactor), url)).ToList();
         IChatClient client = new LoadBalancingChatClient(members, owned: http);
         client = new ConcurrencyLimitingChatClient(client, options.MaxInFlight);
         if (options.RequestsPerMinute is not null || options.TokensPerMinute is not null)
@@ -65,7 +79,7 @@ public static class EndpointClientFactory
         UseProxy = false, // why: endpoints are usually cluster-local; a proxy from the environment would swallow them
     };
 
-    private static IChatClient PerUrl(string url, EndpointOptions options, string key, HttpClient http, SecretRedactor redactor)
+    private static IChatClient PerUrl(string url, EndpointOptions options, string key, HttpClient http)
     {
         var clientOptions = new OpenAIClientOptions
         {
@@ -77,7 +91,6 @@ public static class EndpointClientFactory
             NetworkTimeout = options.AttemptTimeout + TimeSpan.FromMinutes(1),
         };
         IChatClient chat = new ChatClient(options.Model, new ApiKeyCredential(key), clientOptions).AsIChatClient();
-        if (options.Stream) chat = new StreamAssemblingChatClient(chat, url);
-        return new FaultClassifyingChatClient(chat, url, options.Model, options.ApiKeyEnv, redactor);
+        return options.Stream ? new StreamAssemblingChatClient(chat, url) : chat;
     }
 }

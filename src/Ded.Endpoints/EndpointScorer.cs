@@ -1,10 +1,8 @@
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Polly;
-using Polly.Retry;
+using Microsoft.Extensions.AI;
 
 namespace Ded.Teachers.Endpoints;
 
@@ -26,58 +24,59 @@ public sealed record TokenLogProbs(IReadOnlyList<string> Tokens, IReadOnlyList<d
 
 /// <summary>
 /// Scores a text under a served model: the per-token log-probabilities that the teacher-fit signals and the
-/// student's pass rate need. Written over HttpClient and System.Text.Json because the OpenAI SDK and
-/// Microsoft.Extensions.AI cover neither <c>prompt_logprobs</c> nor <c>echo</c> on completions.
-/// Retries 429, 5xx and dropped connections like the chat client; other statuses throw <see cref="EndpointException"/>.
+/// student's pass rate need. It goes through the endpoint's one client pipeline
+/// (<see cref="EndpointClientFactory.CreateScoring"/>: retries, rate limits, max in flight, failover, stats) over a
+/// completions leaf written with HttpClient and System.Text.Json, because the OpenAI SDK and Microsoft.Extensions.AI
+/// cover neither <c>prompt_logprobs</c> nor <c>echo</c> on completions.
 /// </summary>
 public sealed class EndpointScorer : IDisposable
 {
-    private readonly HttpClient _http;
-    private readonly EndpointOptions _options;
-    private readonly ScoringApi _api;
-    private readonly SecretRedactor _redactor;
-    private readonly ResiliencePipeline _pipeline;
-    private int _next;
+    private readonly IChatClient _client;
 
-    /// <summary>A scorer over <paramref name="options"/>' base URLs (taken in turn) and model.</summary>
+    /// <summary>A scorer over <paramref name="options"/>' base URLs and model.</summary>
     /// <param name="handler">Transport for tests; a pooled SocketsHttpHandler when null.</param>
     /// <exception cref="EndpointException">The API key variable is named but not set.</exception>
     public EndpointScorer(EndpointOptions options, ScoringApi api = ScoringApi.PromptLogprobs,
-        Func<string, string?>? environment = null, HttpMessageHandler? handler = null)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        options.Validate();
-        var key = EndpointClientFactory.ReadKey(options, environment ?? Environment.GetEnvironmentVariable);
-        (_options, _api, _redactor) = (options, api, new SecretRedactor(key));
-        _http = new HttpClient(handler ?? EndpointClientFactory.CreateHandler(options)) { Timeout = Timeout.InfiniteTimeSpan };
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        _pipeline = Pipeline(options);
-    }
+        Func<string, string?>? environment = null, HttpMessageHandler? handler = null) =>
+        _client = EndpointClientFactory.CreateScoring(options, api, environment, handler);
 
     /// <summary>The log-probability of every token of <paramref name="text"/> (sent as the prompt, as is).</summary>
     /// <exception cref="EndpointException">The endpoint refused the request, or every retry failed.</exception>
     public async Task<TokenLogProbs> ScoreAsync(string text, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var body = RequestBody(text);
-        JsonNode json;
-        try
-        {
-            json = await _pipeline.ExecuteAsync(async token => await PostAsync(body, token).ConfigureAwait(false), cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (TransientEndpointException ex)
-        {
-            throw new EndpointException($"scoring through {ex.BaseUrl} (model {_options.Model}) failed {_options.Retry.MaxAttempts} attempt(s); " +
-                $"last fault: {ex.Message}. Check that the engine is up.");
-        }
-        return _api == ScoringApi.PromptLogprobs ? ParsePromptLogprobs(json) : ParseEcho(json);
+        var response = await _client.GetResponseAsync([new ChatMessage(ChatRole.User, text)], null, cancellationToken).ConfigureAwait(false);
+        return (TokenLogProbs)response.RawRepresentation!;
     }
 
-    internal byte[] RequestBody(string text)
+    /// <inheritdoc/>
+    public void Dispose() => _client.Dispose();
+}
+
+/// <summary>
+/// The scoring leaf for one base URL: the text of the last user message posted to <c>/completions</c> as the prompt;
+/// the answer's <see cref="TokenLogProbs"/> come back as the response's raw representation. 429 and 5xx are
+/// transient (the retry layer above resends); other statuses say what to check.
+/// </summary>
+internal sealed class CompletionsScoringClient(string baseUrl, HttpClient http, string key, EndpointOptions options, ScoringApi api) : IChatClient
+{
+    private readonly SecretRedactor _redactor = new(key);
+
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null, CancellationToken cancellationToken = default)
     {
-        var request = new JsonObject { ["model"] = _options.Model, ["prompt"] = text, ["temperature"] = 0 };
-        if (_api == ScoringApi.PromptLogprobs)
+        var json = await PostAsync(RequestBody(messages.Last(m => m.Role == ChatRole.User).Text), cancellationToken).ConfigureAwait(false);
+        var scored = api == ScoringApi.PromptLogprobs ? ScoringAnswers.ParsePromptLogprobs(json) : ScoringAnswers.ParseEcho(json);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, ""))
+        {
+            RawRepresentation = scored,
+            Usage = new UsageDetails { InputTokenCount = json["usage"]?["prompt_tokens"]?.GetValue<int>() ?? scored.Tokens.Count },
+        };
+    }
+
+    private byte[] RequestBody(string text)
+    {
+        var request = new JsonObject { ["model"] = options.Model, ["prompt"] = text, ["temperature"] = 0 };
+        if (api == ScoringApi.PromptLogprobs)
         {
             // why: vLLM always includes the prompt token itself; 0 asks for nothing else. max_tokens 1: it must generate.
             request["prompt_logprobs"] = 0;
@@ -88,50 +87,42 @@ public sealed class EndpointScorer : IDisposable
         {
             request["echo"] = true;
             request["logprobs"] = 1;
-            request["max_tokens"] = 1; // the generated token is dropped below, using usage.prompt_tokens
+            request["max_tokens"] = 1; // the generated token is dropped by ParseEcho, using usage.prompt_tokens
         }
         return JsonSerializer.SerializeToUtf8Bytes(request);
     }
 
     private async Task<JsonNode> PostAsync(byte[] body, CancellationToken ct)
     {
-        var baseUrl = _options.BaseUrls[(int)((uint)Interlocked.Increment(ref _next) % (uint)_options.BaseUrls.Count)];
         using var content = new ByteArrayContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        attempt.CancelAfter(_options.AttemptTimeout);
-        HttpResponseMessage response;
-        try
-        {
-            response = await _http.PostAsync(baseUrl.TrimEnd('/') + "/completions", content, attempt.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!ct.IsCancellationRequested && ex is HttpRequestException or OperationCanceledException)
-        {
-            throw new TransientEndpointException(ex is OperationCanceledException ? FaultCause.Timeout : FaultCause.Connection, baseUrl, ex.Message);
-        }
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(attempt.Token).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            if (status == 429 || status >= 500)
-                throw new TransientEndpointException(status == 429 ? FaultCause.RateLimited : FaultCause.ServerError, baseUrl, $"HTTP {status}",
-                    FaultClassifyingChatClient.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), DateTimeOffset.UtcNow));
-            if (!response.IsSuccessStatusCode)
-                throw new EndpointException($"endpoint {baseUrl} answered HTTP {status} to a scoring request (/completions, {_api}): " +
-                    $"check that the engine serves completions with {(_api == ScoringApi.PromptLogprobs ? "prompt_logprobs (vLLM)" : "echo and logprobs")}" +
-                    $"{(status is 401 or 403 ? $" and that {_options.ApiKeyEnv ?? "api_key_env"} holds a valid key" : "")}. " +
-                    $"Server said: {_redactor.Redact(text.Length > 300 ? text[..300] : text)}", status);
-            try
-            {
-                return JsonNode.Parse(text) ?? throw new JsonException("empty body");
-            }
-            catch (JsonException ex)
-            {
-                throw new TransientEndpointException(FaultCause.Malformed, baseUrl, ex.Message);
-            }
-        }
+        using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl.TrimEnd('/') + "/completions") { Content = content };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await http.SendAsync(request, ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        if (status == 429 || status >= 500)
+            throw new TransientEndpointException(status == 429 ? FaultCause.RateLimited : FaultCause.ServerError, baseUrl, $"HTTP {status}",
+                FaultClassifyingChatClient.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), DateTimeOffset.UtcNow));
+        if (!response.IsSuccessStatusCode)
+            throw new EndpointException($"endpoint {baseUrl} answered HTTP {status} to a scoring request (/completions, {api}): " +
+                $"check that the engine serves completions with {(api == ScoringApi.PromptLogprobs ? "prompt_logprobs (vLLM)" : "echo and logprobs")}" +
+                $"{(status is 401 or 403 ? $" and that {options.ApiKeyEnv ?? "api_key_env"} holds a valid key" : "")}. " +
+                $"Server said: {_redactor.Redact(text.Length > 300 ? text[..300] : text)}", status);
+        return JsonNode.Parse(text) ?? throw new JsonException("empty body"); // the fault classifier makes bad JSON transient
     }
 
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null,
+        CancellationToken cancellationToken = default) => throw new NotSupportedException("scoring answers in one response; it is never streamed");
+
+    public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+
+    public void Dispose() { } // the HttpClient belongs to the load balancer above
+}
+
+/// <summary>The two answer formats of a scoring request, read into <see cref="TokenLogProbs"/>.</summary>
+internal static class ScoringAnswers
+{
     /// <summary>vLLM: <c>choices[0].prompt_logprobs</c> = [null, {"id": {"logprob", "rank", "decoded_token"}}, …].</summary>
     internal static TokenLogProbs ParsePromptLogprobs(JsonNode json)
     {
@@ -170,24 +161,4 @@ public sealed class EndpointScorer : IDisposable
     }
 
     private static EndpointException Format(string what) => new($"scoring answer not understood: {what}");
-
-    private static ResiliencePipeline Pipeline(EndpointOptions options)
-    {
-        var retry = options.Retry;
-        if (retry.MaxAttempts <= 1) return ResiliencePipeline.Empty;
-        return new ResiliencePipelineBuilder().AddRetry(new RetryStrategyOptions
-        {
-            MaxRetryAttempts = retry.MaxAttempts - 1,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = retry.UseJitter,
-            Delay = retry.BaseDelay,
-            MaxDelay = retry.MaxDelay,
-            ShouldHandle = new PredicateBuilder().Handle<TransientEndpointException>(),
-            DelayGenerator = args => ValueTask.FromResult(
-                args.Outcome.Exception is TransientEndpointException { RetryAfter: { } after } ? (TimeSpan?)after : null),
-        }).Build();
-    }
-
-    /// <inheritdoc/>
-    public void Dispose() => _http.Dispose();
 }
