@@ -58,13 +58,11 @@ public sealed class HfTokenizer : ITokenizer
     /// <summary>The text of <paramref name="ids"/>, special tokens included.</summary>
     public string Decode(IEnumerable<int> ids) => _bpe.Decode(ids) ?? string.Empty;
 
-    /// <summary>Hugging Face's NFC normalizer (Qwen's tokenizer.json: <c>"normalizer": {"type": "NFC"}</c>).</summary>
+    /// <summary>Hugging Face's NFC normalizer (Qwen's tokenizer.json: <c>"normalizer": {"type": "NFC"}</c>), by ICU.</summary>
     private sealed class NfcNormalizer : Normalizer
     {
-        private readonly UnicodeNfc _nfc = new();
+        public override string Normalize(string original) => original.Normalize(System.Text.NormalizationForm.FormC);
 
-        public override string Normalize(string original) => _nfc.Normalize(original);
-
-        public override string Normalize(ReadOnlySpan<char> original) => _nfc.Normalize(original.ToString());
+        public override string Normalize(ReadOnlySpan<char> original) => Normalize(original.ToString());
     }
 }
