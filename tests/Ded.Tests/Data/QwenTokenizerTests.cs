@@ -23,7 +23,7 @@ public class QwenTokenizerTests
     private static string ReferencePath =>
         Path.Combine(SharedData.RepoRoot, "tests", "Ded.Tests", "Data", "TokenizerReference", "qwen3_reference_ids.jsonl");
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(ReferenceRows))]
     public void IdsEqualHuggingFace(int line, string json)
     {
@@ -37,7 +37,7 @@ public class QwenTokenizerTests
         Assert.Equal(text.Normalize(System.Text.NormalizationForm.FormC), Qwen3.Value.Decode(actual)); // decoding gives the NFC text back
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("<think>", 151667)]
     [InlineData("</think>", 151668)]
     [InlineData("<|im_start|>", 151644)]
@@ -50,14 +50,14 @@ public class QwenTokenizerTests
         Assert.Equal(id, Qwen3.Value.AddedTokens[token]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void MissingFileNamesThePath()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => HfTokenizer.Load("/nonexistent/tokenizer.json"));
         Assert.Contains("/nonexistent/tokenizer.json", ex.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void NonBpeModelIsRefusedNamingTheField()
     {
         var path = Path.Combine(Path.GetTempPath(), $"ded-tok-{Guid.NewGuid():N}.json");
@@ -74,7 +74,7 @@ public class QwenTokenizerTests
 /// <summary>The runtime's NFC (ICU: InvariantGlobalization is off) against Python's unicodedata (Unicode 14) on hand-picked cases.</summary>
 public class UnicodeNfcTests
 {
-    [Theory]
+    [SkippableTheory]
     [InlineData("e\u0301", "\u00e9")]                         // e + acute → é
     [InlineData("A\u030a\u0301", "\u01fa")]                   // A + ring + acute → Ǻ (two-step)
     [InlineData("q\u0307\u0323", "q\u0323\u0307")]            // no composite: marks reordered by class (dot below 220 < dot above 230)
