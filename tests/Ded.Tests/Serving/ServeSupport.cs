@@ -18,6 +18,10 @@ internal sealed class ServedProcess : IAsyncDisposable
 
     /// <summary>Ends in /v1.</summary>
     public string BaseUrl { get; }
+    public int Port => new Uri(BaseUrl).Port;
+
+    /// <summary>The `ded serve` process itself (`dotnet Ded.Cli.dll` runs the CLI in the host process).</summary>
+    public int ProcessId => _process.Id;
     public string Output { get { lock (_out) return _out.ToString(); } }
     public string Errors { get { lock (_err) return _err.ToString(); } }
 
@@ -158,4 +162,96 @@ internal static class ServeRecipes
     /// <summary>An endpoint teacher on a served lab teacher; the model id is the lab's, so request keys match the lab's.</summary>
     public static string Served(string name, string baseUrl, string extra = "") =>
         $"{{ name: {name}, endpoint: {{ base_url: '{baseUrl}', model: lab/{name}, max_in_flight: 8, retry: {{ max_attempts: 1 }}{extra} }} }}";
+}
+
+/// <summary>One HTTP/1.1 exchange over a raw socket: the test controls every byte (bad encodings, lying or missing
+/// headers, bodies that never end or trickle in), and reads the answer until the server closes or it is complete.</summary>
+internal static class RawHttp
+{
+    /// <summary>Headers Ded's own clients send, with the body's length.</summary>
+    public static string Headers(int port, int contentLength, string path = "/v1/chat/completions", string extra = "") =>
+        $"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {contentLength}\r\n{extra}\r\n";
+
+    /// <summary>Sends <paramref name="head"/>, then each body piece (waiting <paramref name="pause"/> between them), and
+    /// returns the status and body of the answer. A server that answers early and closes cuts the sending short.</summary>
+    public static async Task<(int Status, string Headers, string Body)> SendAsync(int port, byte[] head, IEnumerable<byte[]> pieces, TimeSpan pause = default)
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await socket.ConnectAsync(System.Net.IPAddress.Loopback, port);
+        using var stream = new System.Net.Sockets.NetworkStream(socket, ownsSocket: false);
+        var reading = ReadAnswerAsync(stream);
+        try
+        {
+            await stream.WriteAsync(head);
+            foreach (var piece in pieces)
+            {
+                if (reading.IsCompleted) break;
+                await stream.WriteAsync(piece);
+                if (pause > TimeSpan.Zero) await Task.Delay(pause);
+            }
+        }
+        catch (IOException)
+        {
+            // the server answered and closed before the body was all sent: what an early 413 does
+        }
+        return Parse(await reading.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    public static Task<(int Status, string Headers, string Body)> SendAsync(int port, string head, string body) =>
+        SendAsync(port, Encoding.UTF8.GetBytes(head), [Encoding.UTF8.GetBytes(body)]);
+
+    private static async Task<byte[]> ReadAnswerAsync(Stream stream)
+    {
+        var answer = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        try
+        {
+            while (await stream.ReadAsync(buffer) is var read and > 0)
+            {
+                answer.Write(buffer, 0, read);
+                if (IsComplete(answer.ToArray())) break;
+            }
+        }
+        catch (IOException)
+        {
+            // reset after the answer: what was read is the answer
+        }
+        return answer.ToArray();
+    }
+
+    /// <summary>A whole answer: headers and a Content-Length body, or a chunked body up to its last chunk.</summary>
+    private static bool IsComplete(byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes);
+        int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0) return false;
+        var headers = text[..end];
+        if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) return text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
+        var length = System.Text.RegularExpressions.Regex.Match(headers, @"Content-Length: (\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
+        return !length.Success || bytes.Length - end - 4 >= int.Parse(length.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static (int Status, string Headers, string Body) Parse(byte[] bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes);
+        int end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        if (end < 0) return (0, text, "");
+        var headers = text[..end];
+        var body = text[(end + 4)..];
+        if (headers.Contains("Transfer-Encoding: chunked", StringComparison.OrdinalIgnoreCase)) body = Dechunk(body);
+        return (int.Parse(headers.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), headers, body);
+    }
+
+    private static string Dechunk(string chunked)
+    {
+        var body = new StringBuilder();
+        for (int at = 0; ;)
+        {
+            int line = chunked.IndexOf("\r\n", at, StringComparison.Ordinal);
+            int size = Convert.ToInt32(chunked[at..line], 16);
+            if (size == 0) return body.ToString();
+            body.Append(chunked, line + 2, size);
+            at = line + 2 + size + 2;
+        }
+    }
 }
