@@ -46,6 +46,7 @@ internal static class ServeCommand
             // The first stdout line is the contract with scripts and tests that start a server on port 0.
             Console.Out.WriteLine($"listening on {server.BaseUrl}");
             Console.Out.WriteLine($"model: {model.Id}; endpoints: {OpenAiServer.ServedRoutes}; Ctrl+C stops");
+            Console.Out.WriteLine(options.Limits.Describe());
             Console.Out.Flush();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, server.Stopping);
             try

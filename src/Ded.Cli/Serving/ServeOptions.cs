@@ -23,9 +23,8 @@ internal sealed record ServeOptions
 
 /// <summary>
 /// What one `ded serve` process holds at most, and so its memory bound (docs/endpoints.md, "Limits"):
-/// <c>RSS ≤ idle RSS + MaxConcurrent × PerRequestBytes + MaxConnections × ConnectionBufferBytes × 2</c>, where a running
-/// request holds its body, the parsed document and the decoded strings (<see cref="PerRequestBytes"/>). Queued requests
-/// hold no body: it stays in the socket, read only when the request runs.
+/// <c>RSS ≤ idle RSS + MaxConcurrent × PerRequestBytes + MaxConnections × 2 × ConnectionBufferBytes</c>. A queued request
+/// holds no body: it waits in the socket (at most a connection buffer of it in the process), read only when it runs.
 /// </summary>
 internal sealed record ServeLimits
 {
@@ -52,13 +51,18 @@ internal sealed record ServeLimits
     /// so a client's idle keep-alive connections never crowd out requests.</summary>
     public int MaxConnections => 2 * (MaxConcurrent + MaxQueued);
 
-    /// <summary>The most one running request holds, measured (docs/endpoints.md): the body, the parsed JSON's index
-    /// (System.Text.Json keeps 12 bytes per token; a body of one-byte tokens is 12 bytes per body byte at worst),
-    /// and the decoded text as UTF-16 twice (the message and the prompt made from it).</summary>
-    public long PerRequestBytes => MaxRequestBytes * (1L + 12 + 4);
+    /// <summary>What one running request may add to the resident set: its body, the JSON index (12 bytes a value, at most
+    /// <see cref="MaxJsonValues"/>), the text as UTF-16 (twice the body) and its messages, about 5 times the body live; the
+    /// rest is garbage the GC has not collected yet (measured by `ded bench serve`: 100 parallel bodies at the cap).</summary>
+    public long PerRequestBytes => 32L * MaxRequestBytes;
 
     /// <summary>The documented bound above idle RSS, in bytes.</summary>
     public long MemoryBoundBytes => MaxConcurrent * PerRequestBytes + 2L * MaxConnections * ConnectionBufferBytes;
+
+    /// <summary>The limits and the memory bound in one line, as `ded serve` prints them at start.</summary>
+    public string Describe() =>
+        $"limits: bodies up to {MaxRequestBytes / 1024} KiB, {MaxConcurrent} running, {MaxQueued} queued, {MaxConnections} connections; " +
+        $"memory at most {MemoryBoundBytes >> 20} MiB above idle (docs/endpoints.md)";
 
     /// <exception cref="InvalidOperationException">A limit is out of range (named as its command-line option).</exception>
     public void Validate()

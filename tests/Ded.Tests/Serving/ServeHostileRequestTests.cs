@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using Ded.Cli.Bench;
 using Xunit;
 
 namespace Ded.Tests.Serving;
@@ -39,7 +40,7 @@ public class ServeHostileRequestTests(HostileServer fixture) : IClassFixture<Hos
 
     /// <summary>Headers written by the case itself ({port} filled in), then the body pieces.</summary>
     private static Case Raw(string head, IEnumerable<string> pieces, TimeSpan pause, int status, string? param, string? code, string message) =>
-        new(port => RawHttp.SendAsync(port, Encoding.UTF8.GetBytes(head.Replace("{port}", port.ToString())), pieces.Select(Encoding.UTF8.GetBytes), pause),
+        new(port => RawHttp.SendAsync(port, Encoding.UTF8.GetBytes(head.Replace("{port}", port.ToString())), pieces.Select(p => (ReadOnlyMemory<byte>)Encoding.UTF8.GetBytes(p)), pause),
             status, param, code, message);
 
     private static Case Raw(string head, string body, int status, string? param, string? code, string message) =>
