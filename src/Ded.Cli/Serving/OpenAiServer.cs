@@ -104,9 +104,9 @@ internal sealed class OpenAiServer : IAsyncDisposable
     /// encoded in the path, so the id is read from the raw target and decoded once. A plain "lab/careful" works too.</summary>
     private IResult RetrieveModel(HttpContext ctx)
     {
-        var target = ctx.Features.Get<IHttpRequestFeature>()!.RawTarget;
-        var raw = target.Split('?', 2)[0]["/v1/models/".Length..];
-        var id = Uri.UnescapeDataString(raw);
+        const string prefix = "/v1/models/";
+        var target = ctx.Features.Get<IHttpRequestFeature>()!.RawTarget.Split('?', 2)[0]; // origin or absolute form
+        var id = Uri.UnescapeDataString(target[(target.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..]);
         return id == _model.Id ? Json(ModelObject())
             : new ApiException(404, $"The model '{id}' does not exist: this server serves '{_model.Id}'.", "model", "model_not_found").ToResult();
     }
