@@ -6,6 +6,7 @@ using Ded.Cli.Commands;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.DefaultThreadCurrentUICulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.CurrentUICulture = CultureInfo.InvariantCulture;
 
+TerminalOutput.Install();
 var root = new RootCommand("Ded: data-efficient distillation of reasoning (arXiv 2508.09883).");
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);

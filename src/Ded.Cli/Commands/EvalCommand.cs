@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ded.Data.Pools;
+using Ded.Display;
 using Ded.Evaluation;
 using Ded.Teachers.Endpoints;
 using Ded.Training;
@@ -61,7 +62,7 @@ internal static class EvalCommand
             using var student = new EndpointStudent(endpointOptions);
             var task = BenchmarkEvaluation.TaskOf(mapping.Shape);
             var verifier = BenchmarkEvaluation.VerifierFor(task, options, () => new LinuxSandbox());
-            Console.Out.WriteLine($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}");
+            Console.Out.WriteLine(TerminalText.Line($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}"));
             var folder = parse.GetValue(output) ?? Path.Combine("evals", $"{Path.GetFileNameWithoutExtension(name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             Directory.CreateDirectory(folder);
             EvalResult result;
