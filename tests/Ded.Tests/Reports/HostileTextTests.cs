@@ -106,7 +106,7 @@ public class HostileTextTests
             {"id": "title", "question": "Start at 4. Add 1. Result?\u001b]0;owned\u0007\u001b[2J\u202e", "answer": "5"}
 
             """);
-        File.WriteAllText(dir.File("r.yaml"), "name: hostile\nteachers:\n  - name: oracle\n    lab: oracle\nquestions:\n  sources:\n    - jsonl:\n        path: q.jsonl\nfilters:\n  length_unit: chars\n");
+        File.WriteAllText(dir.File("r.yaml"), "name: hostile\nteachers:\n  - name: oracle\n    lab: oracle\nquestions:\n  sources:\n    - jsonl:\n        path: q.jsonl\nverifier: lab\nfilters:\n  length_unit: chars\n");
         var folder = dir.File("run $(touch pwned2)");
         var (code, stdout, stderr) = await Ded.Tests.Serving.Cli.RunAsync(null, "run", dir.File("r.yaml"), "--out", folder);
         Assert.True(code == 0, stderr);
