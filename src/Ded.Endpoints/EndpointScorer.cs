@@ -112,8 +112,13 @@ internal sealed class CompletionsScoringClient(string baseUrl, HttpClient http, 
         return JsonNode.Parse(text) ?? throw new JsonException("empty body"); // the fault classifier makes bad JSON transient
     }
 
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null,
-        CancellationToken cancellationToken = default) => throw new NotSupportedException("scoring answers in one response; it is never streamed");
+    /// <summary>A scoring answer comes whole; streamed, it is that one response as updates.</summary>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? chatOptions = null,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var update in (await GetResponseAsync(messages, chatOptions, cancellationToken).ConfigureAwait(false)).ToChatResponseUpdates())
+            yield return update;
+    }
 
     public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
 

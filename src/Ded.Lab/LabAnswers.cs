@@ -1,18 +1,9 @@
-using Ded.Evaluation;
-using Ded.Training;
 
 namespace Ded.Lab;
 
 /// <summary>Reads the final answer out of a response the way the lab's exact-answer verifier does.</summary>
 public static class LabAnswers
 {
-    /// <summary>The lab's grading of a student's answer: the last <c>\boxed{}</c> must equal the gold exactly (as <c>LabExactVerifier</c>).</summary>
-    public static GradedSample Grade(StudentSample sample, string gold)
-    {
-        string? answer = ExtractBoxed(sample.Text);
-        return new GradedSample(answer, answer == gold, sample.IsTruncated);
-    }
-
     /// <summary>The content of the last <c>\boxed{...}</c> (nested braces allowed), trimmed; null when there is none or it is unclosed.</summary>
     public static string? ExtractBoxed(string response)
     {
