@@ -6,7 +6,10 @@ namespace Ded.Data.Templates;
 /// <summary>
 /// A student's chat template, re-implemented from its Jinja source. One renderer serves the training export (the
 /// conversation with its final assistant turn) and the evaluation prompt (the conversation plus the generation
-/// prompt), so the training text always starts with exactly the evaluation prompt.
+/// prompt), so the training text always starts with exactly the evaluation prompt. A served student's scoring prompt
+/// is rendered with it (recipe `student.chat_template`). Hand-written: no .NET library renders Jinja (Fluid and
+/// Scriban speak Liquid, not the Hugging Face dialect with namespace() and string methods), and each built-in is a few
+/// dozen lines checked against its tokenizer_config.json (ChatTemplateTests).
 /// </summary>
 public abstract class ChatTemplate
 {
