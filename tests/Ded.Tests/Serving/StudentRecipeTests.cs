@@ -22,6 +22,19 @@ public class StudentRecipeTests
         Assert.Equal(("Answer briefly.", "qwen3"), (student.System, student.ChatTemplate));
     }
 
+    /// <summary>What a served student can do follows from the recipe: a chat template makes it score too; it never trains.</summary>
+    [Theory]
+    [InlineData("", false)]
+    [InlineData("  chat_template: chatml\n", true)]
+    public void AServedStudentsCapabilitiesFollowItsRecipe(string template, bool scores)
+    {
+        var yaml = Teachers + "student:\n  endpoint: { base_url: 'http://127.0.0.1:9/v1', model: m }\n" + template + Questions;
+        using var student = RecipeLoader.Parse(yaml, "/tmp/ded-recipes/s.yaml", LabExtension.Kinds).Student!.Create(_ => { }, CancellationToken.None);
+        Assert.IsAssignableFrom<IStudentSampler>(student);
+        Assert.Equal(scores, student is IStudentScorer);
+        Assert.False(student is ITrainableStudent);
+    }
+
     [Fact]
     public void ARecipeWithoutAStudentHasNoneAndCompressionOnFailsAtLoad()
     {
