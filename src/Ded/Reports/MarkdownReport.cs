@@ -45,6 +45,7 @@ internal static class MarkdownReport
         var questionsLeft = f.QuestionsIn - QuestionSteps(f).Sum(s => s.Removed);
         if (questionsLeft != f.QuestionsKept)
             md.AppendLine(FunnelGap("questions in", questionsLeft, "kept", f.QuestionsKept)).AppendLine();
+        foreach (var warning in f.Warnings) md.AppendLine("**Warning:** " + warning).AppendLine();
     }
 
     private static void AppendSmoke(StringBuilder md, SmokeTest? smoke)
