@@ -25,11 +25,14 @@ public static partial class MathAnswerExtractor
                                              // keeps a megabyte of adversarial delimiters linear
 
     /// <summary>Answer candidates in priority order (possibly empty).</summary>
-    public static IReadOnlyList<string> Extract(string text, MathExtraction mode) => Candidates(text, mode).ToList();
+    /// <param name="boxedPriority">Math-Verify's <c>boxed_match_priority</c>: below 50 a box beats a later "final answer
+    /// is" phrase, above 50 (or -1, boxes off) the phrase beats a later box, at 50 the later of the two wins.</param>
+    public static IReadOnlyList<string> Extract(string text, MathExtraction mode, int boxedPriority = MathVerifyOptions.DefaultBoxedPriority) =>
+        Candidates(text, mode, boxedPriority).ToList();
 
     /// <summary>Candidates produced lazily, stage by stage: the verifier stops at the first that parses, so a boxed
     /// answer never pays for scanning the rest of a long output.</summary>
-    internal static IEnumerable<string> Candidates(string text, MathExtraction mode)
+    internal static IEnumerable<string> Candidates(string text, MathExtraction mode, int boxedPriority = MathVerifyOptions.DefaultBoxedPriority)
     {
         if (text.Length > Budget.MaxInputChars) throw new TooLargeException("input longer than " + Budget.MaxInputChars);
         var body = StripReasoning(text);
@@ -42,7 +45,7 @@ public static partial class MathAnswerExtractor
         var expr = mode != MathExtraction.Latex;
         var boxes = BoxedContents(body);
         var tail = body.Length > MaxTailChars ? body[^MaxTailChars..] : body;
-        foreach (var c in BoxedOrFinal(body, tail, boxes, latex)) yield return c;
+        foreach (var c in BoxedOrFinal(body, tail, boxes, latex, boxedPriority)) yield return c;
         var trimmed = body.Trim();
         var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed)
             && Prose().Matches(StripCommands().Replace(trimmed, " ")).Count < 2;
@@ -102,7 +105,9 @@ public static partial class MathAnswerExtractor
         return s;
     }
 
-    private static List<string> BoxedOrFinal(string body, string tail, List<Box> boxes, bool latex)
+    /// <summary>The box group and the "final answer is" phrase, in Math-Verify's order: lower priority first, and of
+    /// equal priority the one that ends later (the phrase is priority 50, or 0 when "I hope" follows it).</summary>
+    private static List<string> BoxedOrFinal(string body, string tail, List<Box> boxes, bool latex, int boxedPriority)
     {
         var result = new List<string>();
         var group = LastBoxGroup(body, boxes);
@@ -111,7 +116,10 @@ public static partial class MathAnswerExtractor
         var boxStart = group.Count > 0 ? group[0].Start : -1;
         var finalCandidates = final is null ? [] : FinalAnswerCandidates(final.Groups[1].Value, latex);
         var boxCandidate = group.Count == 0 ? null : string.Join(", ", group.Select(b => b.Content));
-        if (final is not null && final.Index + (body.Length - tail.Length) > boxStart)
+        var finalPriority = final is not null && Hope().IsMatch(tail.AsSpan(final.Index + final.Length)) ? 0 : 50;
+        var boxPriority = boxedPriority < 0 ? int.MaxValue : boxedPriority;
+        if (final is not null && (boxCandidate is null || finalPriority < boxPriority
+                                  || finalPriority == boxPriority && final.Index + (body.Length - tail.Length) > boxStart))
         {
             result.AddRange(finalCandidates);
             if (boxCandidate is not null) result.Add(boxCandidate);
@@ -249,6 +257,7 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"(?<!\d)(?:[1-9]\d{0,2}(?:[, ]\d{3})+(?:\.\d+)?|(?>\d+),\d+)")] private static partial Regex PlainNumber();
     [GeneratedRegex(@"^[1-9]\d{0,2}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")] private static partial Regex ThousandsNumber();
     [GeneratedRegex(@"[A-Za-z]{2,}")] private static partial Regex Words();
+    [GeneratedRegex(@"^\.?\s?I hope")] private static partial Regex Hope();
     [GeneratedRegex(@"(?<!\\)\$")] private static partial Regex UnescapedDollar();
     [GeneratedRegex(@"\b(?!(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|pi|or|and)\b)[A-Za-z]{2,}\b")] private static partial Regex Prose();
     [GeneratedRegex(@"\\(?:begin|end)\{[^}]*\}|\\[A-Za-z]+")] private static partial Regex StripCommands();

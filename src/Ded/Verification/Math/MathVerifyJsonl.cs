@@ -6,7 +6,7 @@ namespace Ded.Verification.Math;
 /// <summary>Batch verification over JSON Lines: each input object has `gold`, `pred`, optional `id` and the settings
 /// of <see cref="ParseOptions"/>; each output object has `id`, `equivalent`, `status`, `gold_normalized`,
 /// `pred_normalized`, in input order.</summary>
-public static class MathVerifyJsonl
+public static partial class MathVerifyJsonl
 {
     /// <summary>Reads all input lines, verifies them on all cores, writes results in order; returns the count.</summary>
     public static async Task<int> ProcessAsync(TextReader input, TextWriter output, string sourceName, MathVerifyOptions defaults, CancellationToken ct)
@@ -74,7 +74,7 @@ public static class MathVerifyJsonl
         if (obj["extraction"] is { } ex)
             options = options with { Extraction = ExtractionShorthand(Text(ex, "extraction", where), where) };
         if (obj["extraction_config"] is { } configs)
-            options = options with { Extraction = ExtractionConfigs(configs, where) };
+            options = ExtractionConfigs(configs, where, options);
         if (obj["float_rounding"] is { } fr)
         {
             var digits = Integer(fr, "float_rounding", where);
@@ -96,25 +96,34 @@ public static class MathVerifyJsonl
         var other => throw new FormatException($"{where}: extraction: '{other}' is not one of latex, expr, latex+expr, choice"),
     };
 
-    /// <summary>Which targets Math-Verify's `parse(..., extraction_config=[...])` list names; the configs' own arguments
-    /// (boxed_match_priority, normalization_config) keep Math-Verify's defaults.</summary>
-    private static MathExtraction ExtractionConfigs(JsonNode node, string where)
+    /// <summary>Which targets Math-Verify's `parse(..., extraction_config=[...])` list names, and the LaTeX config's
+    /// boxed_match_priority; its other arguments (normalization_config) keep Math-Verify's defaults.</summary>
+    private static MathVerifyOptions ExtractionConfigs(JsonNode node, string where, MathVerifyOptions options)
     {
         if (node is not JsonArray { Count: > 0 } list)
             throw new FormatException($"{where}: extraction_config: expected a non-empty list such as [\"LatexExtractionConfig()\", \"ExprExtractionConfig()\"]");
         bool latex = false, expr = false, choice = false;
+        var boxedPriority = MathVerifyOptions.DefaultBoxedPriority;
         foreach (var item in list)
         {
             var config = item is JsonValue v && v.TryGetValue<string>(out var s) ? s.Trim() : "";
-            if (config.StartsWith("LatexExtractionConfig(", StringComparison.Ordinal)) latex = true;
+            if (config.StartsWith("LatexExtractionConfig(", StringComparison.Ordinal))
+            {
+                latex = true;
+                if (BoxedPriority().Match(config) is { Success: true } m) boxedPriority = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
             else if (config.StartsWith("ExprExtractionConfig(", StringComparison.Ordinal)) expr = true;
             else if (config.StartsWith("StringExtractionConfig(", StringComparison.Ordinal)) choice = true;
             else throw new FormatException($"{where}: extraction_config: '{config}' is not LatexExtractionConfig(...), ExprExtractionConfig(...) or StringExtractionConfig(...)");
         }
         if (choice && (latex || expr))
             throw new FormatException($"{where}: extraction_config: StringExtractionConfig (multiple choice) cannot be combined with LaTeX or expression targets");
-        return choice ? MathExtraction.Choice : latex && expr ? MathExtraction.LatexExpr : latex ? MathExtraction.Latex : MathExtraction.Expr;
+        var extraction = choice ? MathExtraction.Choice : latex && expr ? MathExtraction.LatexExpr : latex ? MathExtraction.Latex : MathExtraction.Expr;
+        return options with { Extraction = extraction, BoxedMatchPriority = boxedPriority };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bboxed_match_priority\s*=\s*(-?\d{1,4})\b")]
+    private static partial System.Text.RegularExpressions.Regex BoxedPriority();
 
     private static string Text(JsonNode node, string field, string where) =>
         node is JsonValue v && v.TryGetValue<string>(out var s) ? s : throw new FormatException($"{where}: {field}: expected a string");

@@ -71,6 +71,17 @@ public sealed class MathVerifierTests
     public void Reads_a_repeated_box_as_one_answer_and_listed_boxes_as_a_list(string gold, string pred, bool expected) =>
         Assert.Equal(expected, MathVerifier.Verify(gold, pred, MathVerifyOptions.Default).Equivalent);
 
+    // Math-Verify's boxed_match_priority (math_verify@5d148cf:src/math_verify/parser.py lazy_latex_regex): the box and
+    // the "final answer ... is" phrase (priority 50) compete by priority, and at equal priority the later one wins.
+    [Theory]
+    [InlineData(0, "\\boxed{5}. So the final answer is 6", "5")]
+    [InlineData(50, "\\boxed{5}. So the final answer is 6", "6")]
+    [InlineData(50, "The final answer is 6.\nOn reflection, \\boxed{5}", "5")]
+    [InlineData(55, "The final answer is 6.\nOn reflection, \\boxed{5}", "6")]
+    [InlineData(0, "\\boxed{5}. The final answer is 6. I hope it is correct.", "6")]
+    public void A_box_and_a_final_answer_phrase_compete_by_boxed_match_priority(int priority, string pred, string expected) =>
+        Assert.Equal(expected, MathVerifier.Verify("1", pred, MathVerifyOptions.Default with { BoxedMatchPriority = priority }).PredNormalized);
+
     // Math-Verify ranks the matches of one priority by where they end, last first, and tries the next when one does not
     // parse; its number pattern sees through math delimiters (a space or "=" before the number). So a span that is not
     // mathematics still yields the number in it, while a span that parses wins over the numbers inside it.

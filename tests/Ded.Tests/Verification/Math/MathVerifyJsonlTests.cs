@@ -34,6 +34,8 @@ public sealed class MathVerifyJsonlTests
     [InlineData("""{"gold": "$x \\in [-2,7]$", "pred": "$-2 \\le x \\le 7$", "extraction_config": ["LatexExtractionConfig(boxed_match_priority=0)"]}""", false)]
     [InlineData("""{"gold": "3", "pred": "$\\frac{6}{2}$", "extraction_config": ["ExprExtractionConfig()"]}""", false)]
     [InlineData("""{"gold": "3", "pred": "$\\frac{6}{2}$", "extraction_config": ["LatexExtractionConfig()", "ExprExtractionConfig()"]}""", true)]
+    [InlineData("""{"gold": "5", "pred": "\\boxed{5}. So the final answer is 6", "extraction_config": ["LatexExtractionConfig(boxed_match_priority=0)"]}""", true)]
+    [InlineData("""{"gold": "5", "pred": "\\boxed{5}. So the final answer is 6", "extraction_config": ["LatexExtractionConfig()"]}""", false)]
     public async Task A_records_own_settings_apply(string line, bool equivalent)
     {
         var output = new StringWriter();
