@@ -6,24 +6,16 @@ using YamlDotNet.RepresentationModel;
 
 namespace Ded.Tests.Data;
 
-public sealed class EngineConfigTests : IAsyncLifetime
+public sealed class EngineConfigTests(ExportFixture export) : IClassFixture<ExportFixture>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("ded-engines-").FullName;
-    private string _exports = "";
-
-    public async Task InitializeAsync() => _exports = await ExportFixture.WriteAsync(Path.Combine(_dir, "run"), "ded_s1k_math");
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    private readonly string _exports = export.Exports;
+    private readonly string _out = Path.Combine(export.Dir, "train-" + Guid.NewGuid().ToString("N")[..8]);
 
     private EngineTrainingOptions Options => new()
     {
         ModelNameOrPath = "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B",
         DataDirectory = _exports,
-        OutputDirectory = Path.Combine(_dir, "train"),
+        OutputDirectory = _out,
     };
 
     /// <summary>The top-level scalars of a YAML file (nested maps and lists left out).</summary>
@@ -55,7 +47,7 @@ public sealed class EngineConfigTests : IAsyncLifetime
         Assert.Equal("10.0", yaml["num_train_epochs"]);
         Assert.Equal("cosine", yaml["lr_scheduler_type"]);
         Assert.Equal("true", yaml["bf16"]);
-        Assert.Equal("ded_s1k_math", yaml["dataset"]); // the key the export wrote into dataset_info.json
+        Assert.Equal(ExportFixture.DatasetName, yaml["dataset"]); // the key the export wrote into dataset_info.json
         Assert.Equal("deepseekr1", yaml["template"]);
         Assert.Equal(_exports, yaml["dataset_dir"]);
         Assert.Equal("deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", yaml["model_name_or_path"]);
@@ -67,7 +59,7 @@ public sealed class EngineConfigTests : IAsyncLifetime
     [Fact]
     public void ARunFolderStandsForItsExports()
     {
-        var config = EngineConfigWriter.Write(TrainingEngine.LlamaFactory, Options with { DataDirectory = Path.Combine(_dir, "run") });
+        var config = EngineConfigWriter.Write(TrainingEngine.LlamaFactory, Options with { DataDirectory = export.RunFolder });
         Assert.Equal(_exports, Load(config.ConfigPath)["dataset_dir"]);
     }
 
@@ -82,7 +74,7 @@ public sealed class EngineConfigTests : IAsyncLifetime
     [Fact]
     public void BothConfigsWriteWarmupStepsNotTheRatioTransformersV5Dropped()
     {
-        var rows = JsonDocument.Parse(File.ReadAllText(Path.Combine(_exports, "ded_s1k_math.sharegpt.json"))).RootElement.GetArrayLength();
+        var rows = JsonDocument.Parse(File.ReadAllText(Path.Combine(_exports, ExportFixture.DatasetName + ".sharegpt.json"))).RootElement.GetArrayLength();
         foreach (var engine in new[] { TrainingEngine.LlamaFactory, TrainingEngine.Trl })
         {
             var yaml = Load(EngineConfigWriter.Write(engine, Options).ConfigPath);
@@ -94,17 +86,18 @@ public sealed class EngineConfigTests : IAsyncLifetime
     [Fact]
     public void AMissingExportIsNamedWithWhatToDo()
     {
-        var e = Assert.Throws<FileNotFoundException>(() =>
-            EngineConfigWriter.Write(TrainingEngine.LlamaFactory, Options with { DataDirectory = Path.Combine(_dir, "nowhere") }));
-        Assert.Equal($"{Path.Combine(_dir, "nowhere")}: no dataset_info.json; export with `formats: [llamafactory]` and pass the export folder with --data", e.Message);
+        var nowhere = Path.Combine(export.Dir, "nowhere");
+        var e = Assert.Throws<FileNotFoundException>(() => EngineConfigWriter.Write(TrainingEngine.LlamaFactory, Options with { DataDirectory = nowhere }));
+        Assert.Equal($"{nowhere}: no dataset_info.json; export with `formats: [llamafactory]` and pass the export folder with --data", e.Message);
     }
 
     [Fact]
     public void ADatasetInfoWithSeveralEntriesIsRefused()
     {
-        var info = Path.Combine(_exports, "dataset_info.json");
+        var merged = Directory.CreateDirectory(Path.Combine(export.Dir, "merged-" + Guid.NewGuid().ToString("N")[..8])).FullName;
+        var info = Path.Combine(merged, "dataset_info.json");
         File.WriteAllText(info, """{"a": {"file_name": "a.json"}, "b": {"file_name": "b.json"}}""");
-        var e = Assert.Throws<InvalidDataException>(() => EngineConfigWriter.Write(TrainingEngine.LlamaFactory, Options));
+        var e = Assert.Throws<InvalidDataException>(() => EngineConfigWriter.Write(TrainingEngine.LlamaFactory, Options with { DataDirectory = merged }));
         Assert.StartsWith($"{info}: defines 2 datasets (a, b)", e.Message);
     }
 

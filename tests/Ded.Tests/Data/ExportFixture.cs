@@ -1,51 +1,44 @@
 using Ded.Recipes;
 using Ded.Runs;
 using Ded.Teachers;
-using Ded.Tests.Spine;
 using Ded.Verification;
+using Xunit;
 
 namespace Ded.Tests.Data;
 
-/// <summary>A real export: Ded's curation stages on a fake teacher, writing every format under the run folder.</summary>
-internal static class ExportFixture
+/// <summary>
+/// A real export, once per test class: the shipped lab recipe's curation stages (lab teachers, no compression) with
+/// the dataset name and system prompt of a paper recipe, writing every format under the run folder's exports/.
+/// </summary>
+public sealed class ExportFixture : IAsyncLifetime
 {
-    /// <summary>Runs the stages into <paramref name="runFolder"/> and returns its export folder.</summary>
-    public static async Task<string> WriteAsync(string runFolder, string datasetName, string? system = "You reason step by step.")
+    public const string DatasetName = "ded_s1k_math";
+
+    public string Dir { get; } = Directory.CreateTempSubdirectory("ded-export-").FullName;
+    public string RunFolder => Path.Combine(Dir, "run");
+    public string Exports => Path.Combine(RunFolder, "exports");
+
+    public async Task InitializeAsync()
     {
-        var yaml = $"""
-            name: export-fixture
-            questions:
-              sources:
-                - lab: {"{"} count: 1 {"}"}
-            teachers:
-              - name: t1
-                lab: oracle
-            sampling:
-              samples_per_question: 4
-              seed: 5
-            filters:
-              length_unit: chars
-              max_length: 1000
-            diversity:
-              p: 2
-            export:
-              dataset_name: {datasetName}
-            {(system is null ? "" : "  system: " + system)}
-            """;
-        var recipe = RecipeLoader.Parse(yaml, Path.Combine(runFolder, "fixture.yaml"));
-        var services = new CurationServices
+        var path = Path.Combine(Support.SharedData.RepoRoot, "recipes", "lab.yaml");
+        var text = await File.ReadAllTextAsync(path);
+        var lab = RecipeLoader.Parse(text, path);
+        var recipe = lab with
         {
-            Teachers = spec => new TeacherClient(spec, new FakeTeacher()),
-            Verifier = new LabExactVerifier(),
+            Sampling = lab.Sampling with { SamplesPerQuestion = 2 },
+            Compression = lab.Compression with { Enabled = false },
+            Export = lab.Export with { DatasetName = DatasetName, System = "You reason step by step." },
         };
-        string[] questions = ["What is 1 + 1?", "What is 2 + 2?", "What is 3 + 3?"];
-        var run = CurationRun.Prepare(recipe, yaml, services, throughExport: true) with
-        {
-            Questions = questions.Select((q, i) => Ded.Tests.Spine.Spine.Q($"q{i}", q, gold: "1")).ToList(),
-        };
-        using var store = RunStore.Open(runFolder);
+        var services = new CurationServices { Teachers = spec => TeacherClients.Create(spec, TimeSpan.Zero), Verifier = new LabExactVerifier() };
+        var run = CurationRun.Prepare(recipe, text, services, throughExport: true);
+        using var store = RunStore.Open(RunFolder);
         var export = await CurationRun.RunAllAsync(store, run, services, CancellationToken.None);
-        if (export.Rows == 0) throw new InvalidOperationException("the fixture exported no rows");
-        return Path.Combine(runFolder, "exports");
+        if (export.Rows == 0) throw new InvalidOperationException("the lab recipe exported no rows");
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Dir, recursive: true);
+        return Task.CompletedTask;
     }
 }

@@ -16,23 +16,14 @@ namespace Ded.Tests.Data;
 /// resolution; Accelerate's DeepSpeed config as TRL ships it. Each rule names the upstream file it follows; the
 /// export is a real one, written by Ded's stages.
 /// </summary>
-public sealed class TrainerContractTests : IAsyncLifetime
+public sealed class TrainerContractTests(ExportFixture export) : IClassFixture<ExportFixture>
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("ded-contract-").FullName;
-    private string _exports = "";
-
-    public async Task InitializeAsync() => _exports = await ExportFixture.WriteAsync(Path.Combine(_dir, "run"), "ded_s1k_math");
-
-    public Task DisposeAsync()
-    {
-        Directory.Delete(_dir, recursive: true);
-        return Task.CompletedTask;
-    }
+    private readonly string _exports = export.Exports;
 
     private EngineConfig Write(TrainingEngine engine, string template = "deepseekr1") => EngineConfigWriter.Write(engine, new EngineTrainingOptions
     {
         ModelNameOrPath = "deepseek-ai/DeepSeek-R1-Distill-Qwen-32B", DataDirectory = _exports,
-        OutputDirectory = Path.Combine(_dir, "train-" + template), Template = template,
+        OutputDirectory = Path.Combine(export.Dir, "train-" + template), Template = template,
     });
 
     // hiyouga/LLaMA-Factory@ff6d4d1:src/llamafactory/hparams/parser.py: _parse_args → HfArgumentParser.parse_dict(args,
@@ -141,7 +132,7 @@ public sealed class TrainerContractTests : IAsyncLifetime
         string Field(string key) => ((YamlScalarNode)item.Children[new YamlScalarNode(key)]).Value!;
         Assert.Equal(("json", "train"), (Field("path"), Field("split")));
         var files = LoadedFiles(Field("path"), Field("data_files"));
-        Assert.Equal([Path.Combine(_exports, "ded_s1k_math.trl.jsonl")], files);
+        Assert.Equal([Path.Combine(_exports, ExportFixture.DatasetName + ".trl.jsonl")], files);
         // trl/data_utils.py is_conversational, which SFTTrainer requires for assistant_only_loss.
         Assert.All(File.ReadLines(files[0]).Where(l => l.Length > 0), line =>
         {
@@ -158,7 +149,7 @@ public sealed class TrainerContractTests : IAsyncLifetime
     {
         // What the earlier config (dataset_name: <exports folder>) made datasets read from Ded's export folder.
         var files = LoadedFiles(_exports, null);
-        Assert.NotEqual([Path.Combine(_exports, "ded_s1k_math.trl.jsonl")], files);
+        Assert.NotEqual([Path.Combine(_exports, ExportFixture.DatasetName + ".trl.jsonl")], files);
     }
 
     /// <summary>
