@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Ded.Cli.Commands;
 
+TerminalOutput.Install();
 var root = new RootCommand("Ded: data-efficient distillation of reasoning (arXiv 2508.09883).");
 foreach (var command in CommandCatalog.All())
     root.Subcommands.Add(command);

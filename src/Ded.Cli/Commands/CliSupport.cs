@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Ded.Display;
 using Ded.Recipes;
 using Ded.Rollouts;
 using Ded.Runs;
@@ -53,7 +54,7 @@ internal static class CliSupport
             Judge = judge,
             Tokenizer = LoadTokenizer(recipe.Tokenizer),
             // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
-            Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(line),
+            Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(TerminalText.Block(line)),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ded.Data.Pools;
+using Ded.Display;
 using Ded.Evaluation;
 using Ded.Teachers.Endpoints;
 using Ded.Verification.Code;
@@ -58,7 +59,7 @@ internal static class EvalCommand
             endpointOptions.Validate();
             using var client = EndpointClientFactory.Create(endpointOptions);
             var sandbox = items.Any(i => i.Task == BenchmarkTask.Code) ? new LinuxSandbox() : null;
-            Console.Out.WriteLine($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}");
+            Console.Out.WriteLine(TerminalText.Line($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}"));
             var folder = parse.GetValue(output) ?? Path.Combine("evals", $"{Path.GetFileNameWithoutExtension(name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             Directory.CreateDirectory(folder);
             EvalResult result;

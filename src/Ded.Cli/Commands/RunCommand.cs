@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ded.Display;
 using Ded.Recipes;
 using Ded.Runs;
 
@@ -41,6 +42,6 @@ internal static class RunCommand
         Console.Out.WriteLine($"report: {report.Html}");
         Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
         var example = store.Selections(RunStore.Snake(recipe.Diversity.Strategy)).FirstOrDefault(s => s.IsSelected)?.TrajectoryId ?? "TRAJECTORY_ID";
-        Console.Out.WriteLine($"lineage of a row: ded show {example} --out {folder}");
+        Console.Out.WriteLine(TerminalText.Line("lineage of a row: " + ShellWords.Command("ded", "show", example, "--out", folder)));
     }
 }

@@ -3,17 +3,19 @@ using static Ded.Reports.ReportFormat;
 
 namespace Ded.Reports;
 
-/// <summary>report.md: the same numbers as report.html as plain tables, for terminals and diffs.</summary>
+/// <summary>report.md: the same numbers as report.html as plain tables, for terminals and diffs. Every text in it passes
+/// <see cref="MarkdownText.Inline"/>: names, questions and claims render as written, and no escape sequence or markup
+/// from them gets through.</summary>
 internal static class MarkdownReport
 {
     public static string Render(RunMetrics m)
     {
         var headline = ReportHeadline.From(m);
         var md = new StringBuilder(16 * 1024);
-        md.AppendLine($"# DED run report: {m.Run.Name}").AppendLine()
-          .AppendLine(HtmlReport.RunLine(m.Run)).AppendLine()
-          .AppendLine($"**{headline.Teacher}**").AppendLine()
-          .AppendLine($"**{headline.Ded}**").AppendLine();
+        md.AppendLine($"# DED run report: {MarkdownText.Inline(m.Run.Name)}").AppendLine()
+          .AppendLine(MarkdownText.Inline(HtmlReport.RunLine(m.Run))).AppendLine()
+          .AppendLine($"**{MarkdownText.Inline(headline.Teacher)}**").AppendLine()
+          .AppendLine($"**{MarkdownText.Inline(headline.Ded)}**").AppendLine();
         AppendRecipe(md, m);
         AppendSmoke(md, m.SmokeTest);
         AppendControls(md, m.Conditions);
@@ -44,8 +46,8 @@ internal static class MarkdownReport
         Table(md, ["stage", "removed by", "count"], rows);
         var questionsLeft = f.QuestionsIn - QuestionSteps(f).Sum(s => s.Removed);
         if (questionsLeft != f.QuestionsKept)
-            md.AppendLine(FunnelGap("questions in", questionsLeft, "kept", f.QuestionsKept)).AppendLine();
-        foreach (var warning in f.Warnings) md.AppendLine("**Warning:** " + warning).AppendLine();
+            md.AppendLine(MarkdownText.Inline(FunnelGap("questions in", questionsLeft, "kept", f.QuestionsKept))).AppendLine();
+        foreach (var warning in f.Warnings) md.AppendLine("**Warning:** " + MarkdownText.Inline(warning)).AppendLine();
     }
 
     private static void AppendSmoke(StringBuilder md, SmokeTest? smoke)
@@ -112,7 +114,7 @@ internal static class MarkdownReport
         md.AppendLine("## Score vs corpus size").AppendLine();
         if (conditions.Count > 0)
             Table(md, ["condition", "samples", "in-domain"], conditions.OrderBy(c => c.Samples).Select(c => new[] { c.Name, Count(c.Samples), Score(c.InDomain) }));
-        md.AppendLine($"{PaperReference.Caption} (student before distillation: {Number(PaperReference.BaseAime24, "0.00")}):").AppendLine();
+        md.AppendLine(MarkdownText.Inline($"{PaperReference.Caption} (student before distillation: {Number(PaperReference.BaseAime24, "0.00")}):")).AppendLine();
         Table(md, ["paper corpus", "samples", "AIME24 (%)"], PaperReference.Points.Select(p => new[] { p.Label, Count(p.Samples), Number(p.Aime24, "0.00") }));
     }
 
@@ -166,14 +168,13 @@ internal static class MarkdownReport
         return Number(off.Average(), "0");
     }
 
-    /// <summary>A pipe table; cells have pipes escaped and line breaks flattened so rows stay rows.</summary>
+    /// <summary>A pipe table; every cell is one escaped inline run, so rows stay rows.</summary>
     private static void Table(StringBuilder md, IReadOnlyList<string> head, IEnumerable<string[]> rows)
     {
-        static string Cell(string s) => s.ReplaceLineEndings(" ").Replace("|", "\\|");
-        md.Append("| ").AppendJoin(" | ", head.Select(Cell)).AppendLine(" |");
+        md.Append("| ").AppendJoin(" | ", head.Select(MarkdownText.Inline)).AppendLine(" |");
         md.Append('|').AppendJoin("|", head.Select(_ => "---")).AppendLine("|");
         foreach (var row in rows)
-            md.Append("| ").AppendJoin(" | ", row.Select(Cell)).AppendLine(" |");
+            md.Append("| ").AppendJoin(" | ", row.Select(MarkdownText.Inline)).AppendLine(" |");
         md.AppendLine();
     }
 }

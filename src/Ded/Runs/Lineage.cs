@@ -1,10 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Ded.Display;
 using Ded.Rollouts;
 
 namespace Ded.Runs;
 
-/// <summary>The lineage chain of a trajectory or a question as readable text (what `ded show ID` prints).</summary>
+/// <summary>The lineage chain of a trajectory or a question as readable text (what `ded show ID` prints). Every value is
+/// escaped for the terminal (<see cref="TerminalText"/>): questions and responses are foreign text, and a label's value
+/// stays on its line.</summary>
 public static class Lineage
 {
     /// <summary>The chain for a trajectory id or a question id; null when the run has neither.</summary>
@@ -74,13 +77,16 @@ public static class Lineage
         return text.ToString();
     }
 
-    private static void Line(StringBuilder text, string label, string value) => text.Append(label.PadRight(13)).Append(value).Append('\n');
+    private static void Line(StringBuilder text, string label, string value) => Append(text, label, TerminalText.Line(value));
 
+    /// <summary>Multi-line text, each line under the label's column; tabs stay.</summary>
     private static void Block(StringBuilder text, string label, string value)
     {
-        var lines = value.Split('\n');
-        for (int i = 0; i < lines.Length; i++) Line(text, i == 0 ? label : "", lines[i]);
+        var lines = value.ReplaceLineEndings("\n").Split('\n');
+        for (int i = 0; i < lines.Length; i++) Append(text, i == 0 ? label : "", TerminalText.Block(lines[i]));
     }
+
+    private static void Append(StringBuilder text, string label, string safe) => text.Append(label.PadRight(13)).Append(safe).Append('\n');
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,5 @@
 using Ded.Data;
+using Ded.Display;
 using Ded.Filtering;
 using Ded.Recipes;
 using Ded.Rollouts;
@@ -46,7 +47,7 @@ public sealed partial class RunStore : IDisposable
     {
         var full = Path.GetFullPath(folder);
         if (!File.Exists(Path.Combine(full, "run.db")))
-            throw new RunStoreException($"no run in {full} (run.db missing); start one with `ded rollout RECIPE --out {folder}` or `ded lab`");
+            throw new RunStoreException($"no run in {full} (run.db missing); start one with `ded rollout RECIPE --out {ShellWords.Quote(folder)}` or `ded lab`");
         return Open(full);
     }
 
@@ -113,7 +114,7 @@ public sealed partial class RunStore : IDisposable
         string? json;
         lock (_gate) json = InfoValue("recipe_resolved");
         if (json is null)
-            throw new RunStoreException($"{Folder} has no recipe yet; start the run with `ded rollout RECIPE --out {Folder}`");
+            throw new RunStoreException($"{Folder} has no recipe yet; start the run with `ded rollout RECIPE --out {ShellWords.Quote(Folder)}`");
         return RunJson.Read<Recipe>(json) with { SourcePath = Path.Combine(Folder, "recipe.yaml") };
     }
 

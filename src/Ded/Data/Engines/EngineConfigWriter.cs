@@ -6,9 +6,7 @@ namespace Ded.Data.Engines;
 public sealed record EngineConfig(string ConfigPath, IReadOnlyList<string> Files, string Executable, IReadOnlyList<string> Arguments)
 {
     /// <summary>The command line to print.</summary>
-    public string CommandLine => string.Join(' ', new[] { Executable }.Concat(Arguments.Select(Quote)));
-
-    private static string Quote(string a) => a.Contains(' ') ? $"\"{a}\"" : a;
+    public string CommandLine => Display.ShellWords.Command([Executable, .. Arguments]);
 }
 
 /// <summary>Writes the training configs of LLaMA-Factory and TRL with the paper's SFT settings.</summary>
