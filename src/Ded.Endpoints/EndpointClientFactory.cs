@@ -14,7 +14,8 @@ public static class EndpointClientFactory
     /// An <see cref="IChatClient"/> over <paramref name="options"/>'s base URLs. Layers, outermost first:
     /// stats (<c>GetService(typeof(EndpointStats))</c>), sampling extras, retry with per-attempt timeout,
     /// requests/tokens-per-minute limits, max in flight, least-loaded spread with failover, and per URL the fault
-    /// classifier over the OpenAI SDK. The API key is read from <see cref="EndpointOptions.ApiKeyEnv"/> now and
+    /// classifier over the OpenAI SDK, whose <c>reasoning</c> field (current vLLM, Ollama) is read beside the
+    /// <c>reasoning_content</c> the SDK adapter maps. The API key is read from <see cref="EndpointOptions.ApiKeyEnv"/> now and
     /// kept only inside the SDK credential.
     /// </summary>
     /// <param name="options">The endpoint; validated here.</param>
@@ -90,7 +91,7 @@ public static class EndpointClientFactory
             // bare SDK client ran at 3,000 req/s against 7,450 req/s with it set (`ded bench client`, 2 cores).
             NetworkTimeout = options.AttemptTimeout + TimeSpan.FromMinutes(1),
         };
-        IChatClient chat = new ChatClient(options.Model, new ApiKeyCredential(key), clientOptions).AsIChatClient();
+        IChatClient chat = new ReasoningFieldChatClient(new ChatClient(options.Model, new ApiKeyCredential(key), clientOptions).AsIChatClient());
         return options.Stream ? new StreamAssemblingChatClient(chat, url) : chat;
     }
 }

@@ -22,7 +22,7 @@ public static class CurationMetrics
                 IsQuick = isQuick, StartedAt = startedAt, WallSeconds = (DateTimeOffset.UtcNow - startedAt).TotalSeconds,
                 Settings = Settings(recipe),
             },
-            Funnel = Funnel(store, strategy),
+            Funnel = Funnel(store, strategy, recipe),
             Histograms = store.Trajectories().GroupBy(t => t.Teacher).Select(g => new Histogram
             {
                 Title = "response length by teacher", Series = g.Key, Unit = "chars", Values = g.Select(t => (double)t.RawResponse.Length).ToList(),
@@ -48,7 +48,7 @@ public static class CurationMetrics
 
     private static readonly string[] FilterOrder = ["truncation", "max_length", "think_pairing", "correctness"];
 
-    private static Funnel Funnel(RunStore store, string strategy)
+    private static Funnel Funnel(RunStore store, string strategy, Recipe recipe)
     {
         // Each dropped trajectory counts once, at the first filter it failed, so the funnel's steps add up.
         var firstFailure = store.FilterDecisions().Where(d => !d.Passed).GroupBy(d => d.TrajectoryId)
@@ -70,6 +70,7 @@ public static class CurationMetrics
             BadlyFormed = Failed("think_pairing"),
             Wrong = Failed("correctness"),
             Selected = selected.Count,
+            Warnings = Filtering.TrajectoryFilters.MissingReasoningWarnings(trajectories, recipe.Filters),
         };
     }
 

@@ -75,6 +75,7 @@ internal static class HtmlReport
             var correct = f.TrajectoriesSampled - f.Truncated - f.BadlyFormed - f.Wrong;
             AppendFunnel(html, "sampled", f.TrajectoriesSampled,
                 [.. TrajectorySteps(f), ("not chosen (diversity)", Math.Max(0, correct - f.Selected))], "selected", f.Selected);
+            foreach (var warning in f.Warnings) html.Append($"<p class=\"warn\">{HtmlEncode(warning)}</p>");
         }
         else
             html.Append("<p class=\"none\">This run did no curation (no funnel).</p>");

@@ -47,6 +47,7 @@ internal static class MarkdownReport
         var questionsLeft = f.QuestionsIn - QuestionSteps(f).Sum(s => s.Removed);
         if (questionsLeft != f.QuestionsKept)
             md.AppendLine(MarkdownText.Inline(FunnelGap("questions in", questionsLeft, "kept", f.QuestionsKept))).AppendLine();
+        foreach (var warning in f.Warnings) md.AppendLine("**Warning:** " + MarkdownText.Inline(warning)).AppendLine();
     }
 
     private static void AppendSmoke(StringBuilder md, SmokeTest? smoke)

@@ -59,6 +59,8 @@ public sealed record Funnel
     public int BadlyFormed { get; init; }
     public int Wrong { get; init; }
     public int Selected { get; init; }
+    /// <summary>What the user should look at, e.g. a teacher whose responses carried no reasoning at all.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
 /// <summary>A score with its 95% interval; <see cref="N"/> counts questions (times seeds where pooled).</summary>

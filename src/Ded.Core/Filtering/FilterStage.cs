@@ -4,8 +4,12 @@ using Ded.Verification;
 
 namespace Ded.Filtering;
 
-/// <summary>How many trajectories each filter dropped, and how many passed all.</summary>
-public sealed record FilterSummary(int Trajectories, int PassedAll, IReadOnlyDictionary<string, int> FailedBy);
+/// <summary>How many trajectories each filter dropped, how many passed all, and what the user should look at
+/// (<see cref="TrajectoryFilters.MissingReasoningWarnings"/>).</summary>
+public sealed record FilterSummary(int Trajectories, int PassedAll, IReadOnlyDictionary<string, int> FailedBy)
+{
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Applies the corpus filters to every stored trajectory and stores each decision with its reason.</summary>
 public static class FilterStage
@@ -32,7 +36,8 @@ public static class FilterStage
                 verdicts[judged.TrajectoryId] = judged; // the judge decides only where the rules could not
         var failedBy = new Dictionary<string, int>();
         int total = 0, passedAll = 0;
-        foreach (var t in store.Trajectories())
+        var trajectories = store.Trajectories();
+        foreach (var t in trajectories)
         {
             ct.ThrowIfCancellationRequested();
             int length = options.LengthUnit == TextUnit.Chars ? t.RawResponse.Length : tokenizer!.EncodeToIds(t.RawResponse).Count;
@@ -47,6 +52,6 @@ public static class FilterStage
         metrics["trajectories"] = total;
         metrics["passed_all"] = passedAll;
         store.SaveMetrics("filter", metrics);
-        return new FilterSummary(total, passedAll, failedBy);
+        return new FilterSummary(total, passedAll, failedBy) { Warnings = TrajectoryFilters.MissingReasoningWarnings(trajectories, options) };
     }
 }

@@ -29,6 +29,20 @@ public static class TrajectoryFilters
         return decisions;
     }
 
+    /// <summary>
+    /// One line per teacher none of whose responses carried any reasoning, when the recipe requires think pairing:
+    /// all of them fail it, and the cause is then nearly always the engine, not the model.
+    /// </summary>
+    public static IReadOnlyList<string> MissingReasoningWarnings(IEnumerable<Trajectory> trajectories, FilterOptions options) =>
+        !options.RequireThinkPairing ? [] : trajectories.GroupBy(t => t.Teacher)
+            .Where(g => !g.Any(t => ThinkBlock.HasThinkTags(t.RawResponse)))
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"teacher {g.Key}: none of its {g.Count()} responses carried reasoning (no reasoning or reasoning_content " +
+                         "field, no <think> in the text), so every one fails think_pairing. Likely cause: the engine has no reasoning " +
+                         "parser enabled (vLLM/SGLang: --reasoning-parser deepseek_r1 or qwen3) and dropped the think tags; or " +
+                         "thinking is switched off (chat_template_kwargs enable_thinking: false)")
+            .ToList();
+
     private static FilterDecision Decide(Trajectory t, string filter, bool passed, string reason) =>
         new() { TrajectoryId = t.Id, Filter = filter, Passed = passed, Reason = reason };
 }

@@ -63,12 +63,21 @@ public sealed record RolloutRequest
     }
 
     /// <summary>
-    /// The response as one text. Engines with a reasoning parser (vLLM, SGLang, DeepSeek) send the reasoning apart
-    /// (<c>reasoning_content</c>); it is put back inside <c>&lt;think&gt;</c> so every trajectory has one form.
-    /// A response without it is kept exactly as sent, malformed tags included: the filters judge those.
+    /// The response as one text. Engines with a reasoning parser (vLLM, SGLang, llama.cpp, Ollama) send the reasoning
+    /// apart (<c>reasoning</c> or <c>reasoning_content</c>); it is put back inside <c>&lt;think&gt;</c> so every
+    /// trajectory has one form. Without a parser the reasoning is inline: a lone <c>&lt;/think&gt;</c> (the chat template
+    /// opened the tag in the prompt, as DeepSeek-R1's and Qwen3's do) gets its opening tag back. Any other response is
+    /// kept exactly as sent, malformed tags included: the filters judge those.
     /// </summary>
     internal static string RawText(ChatResponse response) =>
-        response.Messages.Any(m => m.Contents.OfType<TextReasoningContent>().Any())
+        response.Messages.Any(m => m.Contents.OfType<TextReasoningContent>().Any()) || OpenedInPrompt(response.Text)
             ? Teachers.Endpoints.ReasoningNormalizer.Normalize(response).FullText
             : response.Text;
+
+    private static bool OpenedInPrompt(string text)
+    {
+        var close = text.IndexOf("</think>", StringComparison.Ordinal);
+        return close >= 0 && text.IndexOf("</think", close + 1, StringComparison.Ordinal) < 0
+            && !text.Contains("<think", StringComparison.Ordinal);
+    }
 }

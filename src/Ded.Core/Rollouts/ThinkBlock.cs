@@ -25,6 +25,10 @@ public readonly record struct ThinkBlock(bool IsStrictlyPaired, string Reason, s
             response[(start + Open.Length)..end].Trim(), response[(end + Close.Length)..].Trim());
     }
 
+    /// <summary>True when the text has anything that starts like a think tag: the response carried reasoning.</summary>
+    public static bool HasThinkTags(string response) =>
+        response.Contains("<think", StringComparison.Ordinal) || response.Contains("</think", StringComparison.Ordinal);
+
     private static ThinkBlock Broken(string response, string reason)
     {
         // Without strict pairing, the answer is what follows the last closing tag, if any.

@@ -84,6 +84,7 @@ public static class CurationRun
         var filters = await FilterStage.RunAsync(store, recipe.Filters, services.Verifier.Name, services.Judge?.Name, services.Tokenizer, cancellationToken);
         services.Log($"filter: {filters.PassedAll} of {filters.Trajectories} pass every filter" +
                      string.Concat(filters.FailedBy.Select(kv => $"; {kv.Value} fail {kv.Key}")));
+        foreach (var warning in filters.Warnings) services.Log("warning: " + warning);
         return filters;
     }
 

@@ -8,10 +8,11 @@ namespace Ded.Verification.Math;
 /// <item>Reasoning is dropped: text after the last <c>&lt;/think&gt;</c>, or inside <c>&lt;|begin_of_solution|&gt;</c>
 /// (or after <c>&lt;|end_of_thought|&gt;</c>); an unclosed block is kept, as it may hold the only answer.</item>
 /// <item>The later of: the last <c>\boxed{}</c>/<c>\fbox{}</c> group (adjacent boxes joined only by "and", commas or
-/// a few words form one list), and the last "final answer is …" phrase.</item>
-/// <item>(LaTeX) the last math spans <c>$$…$$</c>, <c>\[…\]</c>, <c>$…$</c>, <c>\(…\)</c>, newest first (inline spans
-/// may not cross a line break).</item>
-/// <item>(Expr) the last plain number or simple arithmetic expression ("1,000.99", "10/9"), not glued to letters.</item>
+/// a few words form one list; a repeated box is one answer), and the last "final answer is …" phrase.</item>
+/// <item>(LaTeX) math spans <c>$$…$$</c>, <c>\[…\]</c>, <c>$…$</c>, <c>\(…\)</c> (inline spans may not cross a line
+/// break) and (Expr) plain numbers or simple arithmetic ("1,000.99", "10/9"), not glued to letters, ranked as
+/// Math-Verify ranks matches of one priority: the one ending last first. A number inside a span (after a space or
+/// "=") ends before it, so it is tried only when the span does not parse (<c>$? just about 1$</c> reads 1).</item>
 /// <item>A short text with no delimiters at all is read whole (MATH-500's bare golds such as <c>2\sqrt{3}</c>).</item>
 /// </list>
 /// In <see cref="MathExtraction.Choice"/> mode a letter A–E is found instead (boxed, "answer is X", a leading "X.",
@@ -24,11 +25,14 @@ public static partial class MathAnswerExtractor
                                              // keeps a megabyte of adversarial delimiters linear
 
     /// <summary>Answer candidates in priority order (possibly empty).</summary>
-    public static IReadOnlyList<string> Extract(string text, MathExtraction mode) => Candidates(text, mode).ToList();
+    /// <param name="boxedPriority">Math-Verify's <c>boxed_match_priority</c>: below 50 a box beats a later "final answer
+    /// is" phrase, above 50 (or -1, boxes off) the phrase beats a later box, at 50 the later of the two wins.</param>
+    public static IReadOnlyList<string> Extract(string text, MathExtraction mode, int boxedPriority = MathVerifyOptions.DefaultBoxedPriority) =>
+        Candidates(text, mode, boxedPriority).ToList();
 
     /// <summary>Candidates produced lazily, stage by stage: the verifier stops at the first that parses, so a boxed
     /// answer never pays for scanning the rest of a long output.</summary>
-    internal static IEnumerable<string> Candidates(string text, MathExtraction mode)
+    internal static IEnumerable<string> Candidates(string text, MathExtraction mode, int boxedPriority = MathVerifyOptions.DefaultBoxedPriority)
     {
         if (text.Length > Budget.MaxInputChars) throw new TooLargeException("input longer than " + Budget.MaxInputChars);
         var body = StripReasoning(text);
@@ -41,7 +45,7 @@ public static partial class MathAnswerExtractor
         var expr = mode != MathExtraction.Latex;
         var boxes = BoxedContents(body);
         var tail = body.Length > MaxTailChars ? body[^MaxTailChars..] : body;
-        foreach (var c in BoxedOrFinal(body, tail, boxes, latex)) yield return c;
+        foreach (var c in BoxedOrFinal(body, tail, boxes, latex, boxedPriority)) yield return c;
         var trimmed = body.Trim();
         var bare = trimmed.Length > 0 && trimmed.Length <= MaxBareChars && !trimmed.Contains('\n') && !HasDelimiters(trimmed)
             && Prose().Matches(StripCommands().Replace(trimmed, " ")).Count < 2;
@@ -50,15 +54,17 @@ public static partial class MathAnswerExtractor
         var offset = body.Length - tail.Length;
         body = tail;
         var mathSpans = MathSpans(body);
-        var spans = new List<(int At, string Content)>();
+        var spans = new List<(int At, int End, string Content)>();
         if (latex) spans.AddRange(GroupedMathSpans(body, mathSpans));
         if (expr)
         {
-            // why: numbers inside a math span or a box belong to that span, not to the prose.
+            // why: inside a span or a box, Math-Verify's number pattern needs a space or "=" before it (its prefix
+            // `(?:^|\s|=)`); outside, ours (not glued to letters) holds.
             var covered = mathSpans.Select(x => (x.At, x.End)).Concat(boxes.Select(b => (At: b.Start - offset, End: b.End - offset))).ToList();
-            spans.AddRange(PlainExpressions(body).Where(p => !covered.Any(c => p.At >= c.At && p.At < c.End)));
+            spans.AddRange(PlainExpressions(body).Where(p =>
+                !covered.Any(c => p.At >= c.At && p.At < c.End) || (p.At > 0 && (char.IsWhiteSpace(body[p.At - 1]) || body[p.At - 1] == '='))));
         }
-        foreach (var span in spans.OrderByDescending(x => x.At).Take(MaxSpans)) yield return span.Content;
+        foreach (var span in spans.OrderByDescending(x => x.End).ThenBy(x => x.At).Take(MaxSpans)) yield return span.Content;
         if (bare && !latex) yield return trimmed;
     }
 
@@ -99,7 +105,9 @@ public static partial class MathAnswerExtractor
         return s;
     }
 
-    private static List<string> BoxedOrFinal(string body, string tail, List<Box> boxes, bool latex)
+    /// <summary>The box group and the "final answer is" phrase, in Math-Verify's order: lower priority first, and of
+    /// equal priority the one that ends later (the phrase is priority 50, or 0 when "I hope" follows it).</summary>
+    private static List<string> BoxedOrFinal(string body, string tail, List<Box> boxes, bool latex, int boxedPriority)
     {
         var result = new List<string>();
         var group = LastBoxGroup(body, boxes);
@@ -108,7 +116,10 @@ public static partial class MathAnswerExtractor
         var boxStart = group.Count > 0 ? group[0].Start : -1;
         var finalCandidates = final is null ? [] : FinalAnswerCandidates(final.Groups[1].Value, latex);
         var boxCandidate = group.Count == 0 ? null : string.Join(", ", group.Select(b => b.Content));
-        if (final is not null && final.Index + (body.Length - tail.Length) > boxStart)
+        var finalPriority = final is not null && Hope().IsMatch(tail.AsSpan(final.Index + final.Length)) ? 0 : 50;
+        var boxPriority = boxedPriority < 0 ? int.MaxValue : boxedPriority;
+        if (final is not null && (boxCandidate is null || finalPriority < boxPriority
+                                  || finalPriority == boxPriority && final.Index + (body.Length - tail.Length) > boxStart))
         {
             result.AddRange(finalCandidates);
             if (boxCandidate is not null) result.Add(boxCandidate);
@@ -137,9 +148,9 @@ public static partial class MathAnswerExtractor
     }
 
     /// <summary>Math spans; the last one absorbs earlier ones joined only by "and"/"or"/commas (`$1$ and $2$`).</summary>
-    private static IEnumerable<(int At, string Content)> GroupedMathSpans(string body, List<(int At, int End, string Content)> spans)
+    private static IEnumerable<(int At, int End, string Content)> GroupedMathSpans(string body, List<(int At, int End, string Content)> spans)
     {
-        var plain = spans.Select(x => (x.At, x.Content));
+        var plain = spans.Select(x => (x.At, x.End, x.Content));
         if (spans.Count < 2) return plain;
         var first = spans.Count - 1;
         while (first > 0)
@@ -150,15 +161,15 @@ public static partial class MathAnswerExtractor
         }
         if (first == spans.Count - 1) return plain;
         var joined = string.Join(", ", spans.Skip(first).Select(x => x.Content));
-        return plain.Take(first).Append((spans[first].At, joined));
+        return plain.Take(first).Append((spans[first].At, spans[^1].End, joined));
     }
 
     /// <summary>Plain numbers and simple expressions, with thousands separators removed and decimal commas read.</summary>
-    internal static List<(int At, string Content)> PlainExpressions(string text)
+    internal static List<(int At, int End, string Content)> PlainExpressions(string text)
     {
-        var list = new List<(int, string)>();
+        var list = new List<(int, int, string)>();
         foreach (Match m in PlainExpression().Matches(text))
-            list.Add((m.Index, PlainNumber().Replace(m.Value, n => NormalizeNumber(n.Value))));
+            list.Add((m.Index, m.Index + m.Length, PlainNumber().Replace(m.Value, n => NormalizeNumber(n.Value))));
         return list;
     }
 
@@ -213,18 +224,29 @@ public static partial class MathAnswerExtractor
         return -1;
     }
 
-    /// <summary>The last box and the boxes before it joined only by connectors ("and", commas, ≤ 3 words).</summary>
+    /// <summary>
+    /// The last box and the boxes before it joined only by connectors ("and", commas, ≤ 3 words). A box repeating the
+    /// one after it is the same answer, read once, as Math-Verify 0.8.0 reads it (its issue #44:
+    /// <c>\boxed{840}. … \boxed{840}</c> is 840, not {840, 840}; huggingface/latex2sympy2_extended@040ae77
+    /// math_normalization.py extract_boxed_content). Where Math-Verify would also join different boxes across up to 70
+    /// characters of prose holding a comma ("\boxed{7}, but that fails …, so \boxed{2}"), Ded keeps the last.
+    /// </summary>
     private static List<Box> LastBoxGroup(string text, List<Box> boxes)
     {
         var group = new List<Box>();
+        var (nextStart, nextContent) = (-1, (string?)null);
         for (var i = boxes.Count - 1; i >= 0; i--)
         {
-            if (group.Count > 0)
+            var content = boxes[i].Content.Trim();
+            if (nextContent is not null)
             {
-                var gap = text[boxes[i].End..group[0].Start];
+                var gap = text[boxes[i].End..System.Math.Max(boxes[i].End, nextStart)];
                 if (gap.Length > 80 || Words().Matches(Connectors().Replace(gap, " ")).Count > 3) break;
+                nextStart = boxes[i].Start;
+                if (content == nextContent) continue;
             }
             group.Insert(0, boxes[i]);
+            (nextStart, nextContent) = (boxes[i].Start, content);
         }
         return group;
     }
@@ -235,6 +257,7 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"(?<!\d)(?:[1-9]\d{0,2}(?:[, ]\d{3})+(?:\.\d+)?|(?>\d+),\d+)")] private static partial Regex PlainNumber();
     [GeneratedRegex(@"^[1-9]\d{0,2}(?:(?:,\d{3})+|(?: \d{3})+)(?:\.\d+)?$")] private static partial Regex ThousandsNumber();
     [GeneratedRegex(@"[A-Za-z]{2,}")] private static partial Regex Words();
+    [GeneratedRegex(@"^\.?\s?I hope")] private static partial Regex Hope();
     [GeneratedRegex(@"(?<!\\)\$")] private static partial Regex UnescapedDollar();
     [GeneratedRegex(@"\b(?!(?:sin|cos|tan|cot|sec|csc|log|ln|exp|sqrt|pi|or|and)\b)[A-Za-z]{2,}\b")] private static partial Regex Prose();
     [GeneratedRegex(@"\\(?:begin|end)\{[^}]*\}|\\[A-Za-z]+")] private static partial Regex StripCommands();

@@ -19,10 +19,10 @@ public static partial class MathVerifier
         try
         {
             if (options.Extraction == MathExtraction.Choice || BareLetter().IsMatch(gold)) return VerifyChoice(gold, pred);
-            var g = ParseFirst(GoldCandidates(gold, options.Extraction), budget);
+            var g = ParseFirst(GoldCandidates(gold, options), budget);
             if (g is null) return new MathVerdict(false, MathVerifyStatus.GoldUnparsed, null, null);
             goldText = NodePrinter.Print(g);
-            var p = ParseFirst(MathAnswerExtractor.Candidates(pred, options.Extraction), budget);
+            var p = ParseFirst(MathAnswerExtractor.Candidates(pred, options.Extraction, options.BoxedMatchPriority), budget);
             if (p is null) return new MathVerdict(false, MathVerifyStatus.NoAnswer, goldText, null);
             predText = NodePrinter.Print(p);
             var equal = goldText == predText || Compare(g, p, options, budget);
@@ -88,10 +88,10 @@ public static partial class MathVerifier
     };
 
     /// <summary>A gold with no delimiters is one whole expression (MATH-500's bare answers); Ded needs no \boxed{}.</summary>
-    private static IEnumerable<string> GoldCandidates(string gold, MathExtraction mode)
+    private static IEnumerable<string> GoldCandidates(string gold, MathVerifyOptions options)
     {
-        var extracted = MathAnswerExtractor.Candidates(gold, mode);
-        if (mode == MathExtraction.Expr || MathAnswerExtractor.HasDelimiters(gold) || gold.Length > Budget.MaxAnswerChars)
+        var extracted = MathAnswerExtractor.Candidates(gold, options.Extraction, options.BoxedMatchPriority);
+        if (options.Extraction == MathExtraction.Expr || MathAnswerExtractor.HasDelimiters(gold) || gold.Length > Budget.MaxAnswerChars)
             return extracted;
         return extracted.Prepend(gold);
     }

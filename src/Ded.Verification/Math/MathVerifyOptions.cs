@@ -19,6 +19,13 @@ public sealed record MathVerifyOptions
     /// <summary>How both sides are extracted (the same settings for gold and prediction).</summary>
     public MathExtraction Extraction { get; init; } = MathExtraction.LatexExpr;
 
+    /// <summary>Math-Verify's LatexExtractionConfig default <c>boxed_match_priority</c>.</summary>
+    public const int DefaultBoxedPriority = 50;
+
+    // why: Math-Verify's test tables use 0 (a box beats a later "final answer is" phrase); its default ranks them equal.
+    /// <summary>Math-Verify's <c>boxed_match_priority</c>: lower wins over the final-answer phrase (50); -1 turns boxes last.</summary>
+    public int BoxedMatchPriority { get; init; } = DefaultBoxedPriority;
+
     // why: Math-Verify rounds both sides to this many decimals when either is a float literal (default 6).
     /// <summary>Decimal digits floats are rounded to before comparing.</summary>
     public int FloatRounding { get; init; } = 6;

@@ -264,6 +264,20 @@ public class PipelineTests
         Assert.Equal(browsed.Chosen.Count * browsed.Chosen.Count, browsed.Distances.Count);
         Assert.Equal("6", metrics.Run.Settings["M"]);
         Assert.EndsWith("metrics.json", CurationMetrics.Write(store, metrics));
+        Assert.Empty(funnel.Warnings);
+    }
+
+    [Fact]
+    public async Task ATeacherWhoseResponsesCarryNoReasoningIsNamedInTheFunnelAndTheReport()
+    {
+        using var dir = new TempDir();
+        var teachers = new Dictionary<string, FakeTeacher> { ["t1"] = new(), ["t2"] = new((_, _) => "\\boxed{1}") };
+        var (store, _, recipe) = await RunAsync(dir, teachers);
+        using var _s = store;
+        var metrics = CurationMetrics.Build(store, recipe, isQuick: false, DateTimeOffset.UtcNow);
+        var warning = Assert.Single(metrics.Funnel!.Warnings);
+        Assert.StartsWith("teacher t2: none of its 18 responses carried reasoning", warning);
+        Assert.Contains("**Warning:** teacher t2: none of its 18 responses", Ded.Reports.MarkdownReport.Render(metrics));
     }
 
     private sealed class Collect : IProgress<RolloutProgress>
