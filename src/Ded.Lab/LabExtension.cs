@@ -95,9 +95,16 @@ public sealed record LabPoolSource : QuestionSource
     public int MinDifficulty { get; init; } = 1;
     public int MaxDifficulty { get; init; } = 4;
     public int Seed { get; init; } = 1;
-    /// <summary>Where the recipe set <see cref="Count"/>, for the error when the families hold fewer problems (not part of the snapshot).</summary>
+    /// <summary>Where the recipe set <see cref="Count"/>, for the error when the families hold fewer problems: not part of
+    /// the source (neither of its snapshot nor of its equality, so a run folder's recipe read back equals the file's).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public (string File, long Line, string KeyPath)? CountAt { get; init; }
+
+    public bool Equals(LabPoolSource? other) =>
+        other is not null && base.Equals(other) && EqualityComparer<IReadOnlyList<string>?>.Default.Equals(Families, other.Families)
+        && (Count, MinDifficulty, MaxDifficulty, Seed) == (other.Count, other.MinDifficulty, other.MaxDifficulty, other.Seed);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Families, Count, MinDifficulty, MaxDifficulty, Seed);
 
     public override string? Verifier => LabExactVerifier.KindName;
 
