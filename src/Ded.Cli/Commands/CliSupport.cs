@@ -27,17 +27,31 @@ internal static class CliSupport
 
     public static Argument<string> RecipeArgument() => new("recipe") { Description = "The recipe YAML file." };
 
-    /// <summary>Runs a command body; errors the user can fix print as one line on stderr with exit code 2.</summary>
+    /// <summary>
+    /// Runs a command body; errors the user can fix print as one line on stderr with exit code 2 (a bad input, a busy or
+    /// full run folder), a rollout whose every sample failed with exit code 1.
+    /// </summary>
     public static async Task<int> GuardAsync(Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
+        catch (RolloutFailedException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 1;
+        }
         catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException
                                    or Verification.Code.SandboxUnavailableException)
         {
             Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+        catch (Exception e) when (StorageFailure.From(e, "the run folder") is { } failure)
+        {
+            // A write outside the run store (a report, an engine config): .NET's message names the file.
+            Console.Error.WriteLine("error: " + failure.Message);
             return 2;
         }
     }
@@ -49,7 +63,8 @@ internal static class CliSupport
     /// <exception cref="InvalidOperationException">The recipe's tokenizer file is missing.</exception>
     public static CurationServices Services(Recipe recipe, TimeSpan labLatency)
     {
-        var (verifier, judge) = Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox(), recipe.Extensions);
+        var (verifier, judge) = RecipeLocation.RequiringKey(recipe, "verifier.judge", recipe.Verifier.Judge?.ApiKeyEnv,
+            () => Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox(), recipe.Extensions));
         return new()
         {
             Teachers = spec => TeacherClients.Create(spec, labLatency),

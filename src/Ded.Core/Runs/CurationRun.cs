@@ -44,7 +44,8 @@ public static class CurationRun
     public static PreparedRun Prepare(Recipe recipe, string recipeText, CurationServices services, bool throughExport)
     {
         // Teachers first: an unset API key fails in milliseconds, before a large pool is read.
-        var teachers = recipe.Teachers.Select(services.Teachers).ToList();
+        var teachers = recipe.Teachers.Select((t, i) => RecipeLocation.RequiringKey(recipe, $"teachers[{i}].endpoint",
+            (t as EndpointTeacherSpec)?.Endpoint.ApiKeyEnv, () => services.Teachers(t), recipeText)).ToList();
         // why sync: Prepare runs before anything async starts; the screening only reads local files (no synchronization context).
         var (questions, dropped) = QuestionScreening.RunAsync(QuestionLoader.Load(recipe.Questions), recipe.Questions, CancellationToken.None)
             .GetAwaiter().GetResult();
@@ -52,7 +53,8 @@ public static class CurationRun
         {
             if (recipe.Compression.Enabled && services.PassRates is null) throw NoStudent();
             if ((recipe.Filters.LengthUnit == TextUnit.Tokens || recipe.Diversity.Distance == TextUnit.Tokens) && services.Tokenizer is null)
-                throw new InvalidOperationException("the recipe counts tokens (filters.length_unit or diversity.distance) but no tokenizer is configured; use chars");
+                throw RecipeLocation.Error(recipe, recipe.Filters.LengthUnit == TextUnit.Tokens ? "filters.length_unit" : "diversity.distance",
+                    "counts tokens, but the recipe names no tokenizer: add `tokenizer: PATH` (a tokenizer.json or its folder) or count chars", recipeText);
         }
         return new PreparedRun(recipe, recipeText, questions, teachers) { Dropped = dropped };
     }
@@ -73,6 +75,11 @@ public static class CurationRun
         var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
         services.Log($"rollout: {summary.Total} samples, {summary.AlreadyStored} already stored, {summary.Sent} received now, " +
                      $"{summary.Failed} failed, {summary.AbandonedEarlier} left in flight by an earlier run and resent");
+        foreach (var attempts in summary.FailedAttempts)
+            services.Log($"  {attempts.Outcome} {attempts.Label}: {attempts.Advice}; latest: {Teachers.Endpoints.FaultCauses.Shorten(attempts.Example)}");
+        if (summary.Failed > 0 && !summary.AllFailed)
+            services.Log($"warning: {summary.Failed} of the {summary.Failed + summary.Sent} samples sent failed (causes above); the later stages use " +
+                         $"the {summary.AlreadyStored + summary.Sent} stored; run the same command again to retry the failed ones");
         return summary;
     }
 
@@ -126,7 +133,8 @@ public static class CurationRun
     public static async Task<ExportSummary> RunAllAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
     {
         var recipe = run.Recipe;
-        await RolloutAsync(store, run, services, cancellationToken);
+        var rollout = await RolloutAsync(store, run, services, cancellationToken);
+        if (rollout.AllFailed) throw new RolloutFailedException(rollout);
         await FilterAsync(store, recipe, services, cancellationToken);
         await CompressAsync(store, recipe, services, cancellationToken);
         await DiversifyAsync(store, recipe, services, cancellationToken);
@@ -141,7 +149,9 @@ public static class CurationRun
     public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken cancellationToken)
     {
         if (!recipe.Compression.Enabled || recipe.Student is null || services.PassRates is not null) return services;
-        var student = recipe.Student.Create(services.Log, cancellationToken);
+        var spec = recipe.Student;
+        var student = RecipeLocation.RequiringKey(recipe, "student.endpoint", (spec as EndpointStudentSpec)?.Endpoint.ApiKeyEnv,
+            () => spec.Create(services.Log, cancellationToken));
         if (student is not IStudentSampler sampler)
         {
             student.Dispose();
