@@ -42,7 +42,7 @@ internal static class CliSupport
             Console.Error.WriteLine("error: " + e.Message);
             return 1;
         }
-        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException
+        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException or Data.InvalidUtf8Exception
                                    or Verification.Code.SandboxUnavailableException)
         {
             Console.Error.WriteLine("error: " + e.Message);
@@ -70,17 +70,17 @@ internal static class CliSupport
             Teachers = spec => TeacherClients.Create(spec, labLatency),
             Verifier = verifier,
             Judge = judge,
-            Tokenizer = LoadTokenizer(recipe.Tokenizer),
+            Tokenizer = LoadTokenizer(recipe),
             // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
             Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(TerminalText.Block(line)),
         };
     }
 
-    private static Data.ITokenizer? LoadTokenizer(string? path)
+    private static Data.ITokenizer? LoadTokenizer(Recipe recipe)
     {
-        if (path is null) return null;
+        if (recipe.Tokenizer is not { } path) return null;
         if (!File.Exists(path))
-            throw new InvalidOperationException($"tokenizer: {path} not found; point the recipe's `tokenizer:` at a tokenizer.json or its folder");
+            throw RecipeLocation.Error(recipe, "tokenizer", $"file not found: {path}; point it at a tokenizer.json or the folder holding one");
         return Data.Tokenizers.HfTokenizer.Load(path);
     }
 

@@ -33,7 +33,12 @@ public static partial class RecipeLocation
     }
 
     /// <summary>The line of the deepest part of <paramref name="keyPath"/> present in <paramref name="yaml"/> (1 when none is).</summary>
-    public static long LineOf(string yaml, string keyPath)
+    public static long LineOf(string yaml, string keyPath) => Find(yaml, keyPath).Line;
+
+    /// <summary>Whether <paramref name="yaml"/> sets <paramref name="keyPath"/> itself.</summary>
+    public static bool IsSet(string yaml, string keyPath) => Find(yaml, keyPath).Found;
+
+    private static (long Line, bool Found) Find(string yaml, string keyPath)
     {
         var stream = new YamlStream();
         try
@@ -42,18 +47,18 @@ public static partial class RecipeLocation
         }
         catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidOperationException)
         {
-            return 1;
+            return (1, false);
         }
-        if (stream.Documents.Count == 0) return 1;
+        if (stream.Documents.Count == 0) return (1, false);
         YamlNode node = stream.Documents[0].RootNode;
         long line = 1;
         foreach (Match part in Part().Matches(keyPath))
         {
             var next = Child(node, part, ref line);
-            if (next is null) break;
+            if (next is null) return (line, false);
             node = next;
         }
-        return line;
+        return (line, true);
     }
 
     private static YamlNode? Child(YamlNode node, Match part, ref long line)

@@ -19,8 +19,8 @@ public sealed record AttemptCount(string Outcome, string Cause, int? StatusCode,
     /// <summary>What the user should do (<see cref="FaultCauses.Advice"/>).</summary>
     public string Advice => FaultCauses.Advice(Cause);
 
-    /// <summary>"4 × unauthorized (HTTP 401)".</summary>
-    public string Label => $"{Count} × {Cause}" + (StatusCode is { } s ? $" (HTTP {s})" : "");
+    /// <summary>"4 x unauthorized (HTTP 401)" (ASCII: it reaches terminals of any locale).</summary>
+    public string Label => $"{Count} x {Cause}" + (StatusCode is { } s ? $" (HTTP {s})" : "");
 }
 
 public sealed partial class RunStore

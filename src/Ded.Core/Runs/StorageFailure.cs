@@ -31,11 +31,25 @@ public static class StorageFailure
     private static RunStoreException? FromSqlite(SqliteException e, string where) => e.SqliteErrorCode switch
     {
         13 => new($"no space left on the disk holding {where} (SQLite: database or disk is full); free some space and {Rerun}"),
+        // why: SQLite reports a full disk as an I/O error where it first grows its shared-memory file (SQLITE_IOERR_SHMSIZE).
+        10 when LowOnSpace(where) => new($"no space left on the disk holding {where} ({Detail(e)}); free some space and {Rerun}"),
         3 or 8 or 14 => new($"cannot write {where}: {Detail(e)} (check the folder's permissions and that its disk is writable)"),
         10 => new($"the disk failed while writing {where}: {Detail(e)}; check the disk, then {Rerun}"),
         11 or 26 => new($"{where} is damaged or not a Ded run database ({Detail(e)}); use another --out folder"),
         _ => null,
     };
+
+    private static bool LowOnSpace(string path)
+    {
+        try
+        {
+            return new DriveInfo(Path.GetDirectoryName(path)!).AvailableFreeSpace < 1 << 20;
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static string Detail(SqliteException e) => $"SQLite error {e.SqliteErrorCode} ({e.SqliteExtendedErrorCode}): {e.Message}";
 }

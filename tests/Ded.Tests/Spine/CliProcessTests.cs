@@ -7,7 +7,7 @@ using Xunit;
 namespace Ded.Tests.Spine;
 
 /// <summary>The CLI as a real process: bad inputs leave the run as it was; a kill -9 mid-rollout resumes exactly.</summary>
-public class CliProcessTests
+public partial class CliProcessTests
 {
     private const string GoodRecipe = "name: cli\nteachers:\n  - name: oracle\n    lab: oracle\n";
     private const string LabQuestions = "questions:\n  sources:\n    - lab: { count: 2 }\n";
@@ -37,7 +37,7 @@ public class CliProcessTests
           "{\"id\": \"a\", \"problem\": \"1+1?\", \"answer\": \"2\"}\n{\"id\": \"b\", \"question\": \"2+2?\", \"answer\": \"4\"}\n",
           "error: questions.jsonl:2: problem is missing (map another field with the jsonl source's key in the recipe)" },
         { "missing api key", "teachers:\n  - name: qwq\n    endpoint: { base_url: 'http://127.0.0.1:9/v1', model: qwq, api_key_env: DED_TEST_NO_SUCH_KEY }\n" + LabQuestions, "",
-          "error: endpoint http://127.0.0.1:9/v1: endpoint.api_key_env names DED_TEST_NO_SUCH_KEY, which is not set: export DED_TEST_NO_SUCH_KEY=<key> before the run, or remove api_key_env for a local engine" },
+          "error: bad.yaml:3: teachers[0].endpoint.api_key_env names DED_TEST_NO_SUCH_KEY, which is not set: export DED_TEST_NO_SUCH_KEY=<key> before the run, or remove api_key_env for a local engine" },
     };
 
     [Theory]

@@ -22,10 +22,10 @@ internal static class PoolRecordReader
 
     private static async IAsyncEnumerable<PoolRecord> ReadJsonLinesAsync(string path, [EnumeratorCancellation] CancellationToken ct)
     {
-        using var reader = new StreamReader(path);
+        using var reader = Utf8Text.OpenReader(path); // strict: a corrupted byte is an error at its line, not U+FFFD
         var line = 0L;
         var index = 0L;
-        while (await reader.ReadLineAsync(ct) is { } text)
+        while (await Utf8Text.ReadLineAsync(reader, path, ct) is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text)) continue;
