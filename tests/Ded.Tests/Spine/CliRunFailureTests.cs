@@ -25,6 +25,8 @@ public partial class CliProcessTests
             - jsonl: {"{"} path: q.jsonl {"}"}
         verifier: lab
         sampling: {"{"} samples_per_question: 2 {"}"}
+        filters: {"{"} length_unit: chars {"}"}
+
         """;
 
     private const string TwoQuestions = "{\"id\": \"a\", \"question\": \"What is 1 + 1?\", \"answer\": \"2\"}\n{\"id\": \"b\", \"question\": \"What is 2 + 2?\", \"answer\": \"4\"}\n";
@@ -57,7 +59,7 @@ public partial class CliProcessTests
 
             var (code, stdout, stderr) = await Spine.RunCliAsync("run", dir.File("r.yaml"), "--out", folder);
 
-            Assert.Equal(1, code);
+            Assert.True(code == 1, stderr);
             AssertOneLine(stderr);
             Assert.StartsWith($"error: every one of the 4 samples sent failed, so nothing new was stored: 4 x unauthorized (HTTP 401): endpoint {server.BaseUrl} " +
                               $"answered HTTP 401: it rejected the key: check that environment variable {env} holds a valid key for this endpoint. Server said: ", stderr);
@@ -81,13 +83,14 @@ public partial class CliProcessTests
     public async Task SomeFailedIsSaidPlainlyAndRetriesByCauseReachMetricsAndReport()
     {
         using var dir = new TempDir();
-        // Question b's requests fail for good (404); a's fail once (500) and are answered on the retry.
+        // Question b's requests fail for good (404); a's first two attempts fail (500: the server counts attempts per
+        // question, and a has two samples) and each sample is answered on a retry.
         await using var server = await FaultServer.StartAsync(new FaultServerOptions
         {
             FixedStatus = 404, FixedStatusWhen = text => text.Contains("2 + 2", StringComparison.Ordinal),
-            ScriptedFault = Fault.ServerError, ScriptedFaultAttempts = 1,
+            ScriptedFault = Fault.ServerError, ScriptedFaultAttempts = 2,
         });
-        File.WriteAllText(dir.File("r.yaml"), EndpointRecipe(server.BaseUrl, null) + "filters: { correctness: false }\n");
+        File.WriteAllText(dir.File("r.yaml"), EndpointRecipe(server.BaseUrl, null).Replace("length_unit: chars", "length_unit: chars, correctness: false"));
         File.WriteAllText(dir.File("q.jsonl"), TwoQuestions);
         var folder = dir.File("run");
 
@@ -124,7 +127,8 @@ public partial class CliProcessTests
         var folder = dir.File("run");
         File.WriteAllText(dir.File("r.yaml"), "name: busy\nteachers:\n  - name: oracle\n    lab: oracle\nquestions:\n  sources:\n    - lab: { count: 4 }\n" +
                                                "sampling: { samples_per_question: 4 }\nrollouts: { max_concurrency: 2 }\n");
-        string[] rollout = ["rollout", dir.File("r.yaml"), "--out", folder, "--lab-latency-ms", "250"]; // 16 samples, about 2 s
+        // 16 samples two at a time, 1 s each: the holder is still writing while a second CLI starts on a busy machine.
+        string[] rollout = ["rollout", dir.File("r.yaml"), "--out", folder, "--lab-latency-ms", "1000"];
 
         using (var first = Spine.StartCli(rollout))
         {
@@ -134,7 +138,7 @@ public partial class CliProcessTests
             Assert.Equal(2, code);
             AssertOneLine(stderr);
             Assert.StartsWith($"error: {folder} is in use by another process (pid {first.Id} on {Environment.MachineName}, started ", stderr);
-            Assert.Contains($": Ded.Cli rollout {dir.File("r.yaml")} --out {folder} --lab-latency-ms 250): one run folder has one writer at a time", stderr);
+            Assert.Contains($": Ded.Cli rollout {dir.File("r.yaml")} --out {folder} --lab-latency-ms 1000): one run folder has one writer at a time", stderr);
 
             var question = Column(folder, "SELECT id FROM questions LIMIT 1").Single();
             (code, var shown, stderr) = await Spine.RunCliAsync("show", question, "--out", folder); // a reader while the run writes
@@ -146,7 +150,7 @@ public partial class CliProcessTests
         }
         Assert.Equal(0, Count(folder, "SELECT count(*) FROM requests WHERE status = 'abandoned'")); // the refused process touched nothing
 
-        var (again, stdout, err) = await Spine.RunCliAsync(rollout);
+        var (again, stdout, err) = await Spine.RunCliAsync(rollout[..^1].Append("0").ToArray());
         Assert.True(again == 0, err);
         Assert.Contains("rollout: 16 samples, ", stdout);
         Assert.Equal(16, Count(folder, "SELECT count(DISTINCT request_key) FROM requests WHERE status = 'done'"));
@@ -167,11 +171,11 @@ public partial class CliProcessTests
             File.WriteAllLines(dir.File("q.jsonl"), Enumerable.Range(0, 3).Select(i =>
                 JsonSerializer.Serialize(new { id = $"q{i}", question = $"Question {i}: " + new string('x', 120_000), answer = "1" })));
             File.WriteAllText(dir.File("r.yaml"), "name: full\nteachers:\n  - name: oracle\n    lab: oracle\nquestions:\n  sources:\n    - jsonl: { path: q.jsonl }\n" +
-                                                   "verifier: lab\nsampling: { samples_per_question: 2 }\nfilters: { correctness: false }\nexport: { formats: [llamafactory] }\n");
+                                                   "verifier: lab\nsampling: { samples_per_question: 2 }\nfilters: { correctness: false, length_unit: chars }\nexport: { formats: [llamafactory] }\n");
             var folder = Path.Combine(mount, "run");
             var (code, _, stderr) = await Spine.RunCliAsync("run", dir.File("r.yaml"), "--out", folder);
             Assert.True(code == 0, stderr);
-            var export = Path.Combine(folder, "exports", "ded_full.sharegpt.json");
+            var export = Path.Combine(folder, "exports", "ded_lab.sharegpt.json");
             var reference = File.ReadAllBytes(export);
 
             using (var filler = Fill(mount, leave: 128 * 1024)) // room to open the run, not to write its export
