@@ -52,6 +52,10 @@ public static class QuestionLoader
         {
             throw new RecipeException(e.Path, e.Line, "", e.Problem);
         }
+        catch (InvalidDataException e) when (e.InnerException is IOException)
+        {
+            throw new InvalidOperationException(e.Message, e); // a file that is not what its name says (a damaged Parquet file)
+        }
         catch (InvalidDataException e)
         {
             // The reader's message already reads `file:line: field what`.

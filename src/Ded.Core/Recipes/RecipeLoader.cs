@@ -182,7 +182,7 @@ public static class RecipeLoader
         var isCode = mapping.Shape == Data.Pools.PoolShape.CodeTests;
         var source = new PoolSource
         {
-            Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, s.RequiredString("path"))),
+            Path = ReadPoolPath(s, s.Node("path"), "path", s.RequiredString("path"), baseDir),
             Preset = presetName,
             Mapping = mapping,
             Domain = ReadDomain(s, isCode ? "code" : presetName is null ? null : "math"), // a preset says what its pool holds
@@ -193,13 +193,21 @@ public static class RecipeLoader
         return source;
     }
 
+    /// <summary>A pool or benchmark file: its full path, in a format the pool reader reads (the file itself is read when the run starts).</summary>
+    private static string ReadPoolPath(RecipeSection s, YamlNode? at, string key, string path, string baseDir)
+    {
+        if (!Data.Pools.PoolRecordReader.Formats.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()))
+            throw s.Error(at!, key, $"must name a {Data.Pools.PoolRecordReader.FormatNames} file (got '{path}')");
+        return System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, path));
+    }
+
     private static DecontaminationStep ReadDecontaminate(RecipeSection s, string baseDir)
     {
         const string what = "a list of benchmark files (JSONL/JSON/Parquet) to decontaminate against";
         s.NonEmptyList("benchmarks", what);
         var files = s.StringList("benchmarks")
             ?? throw new RecipeException(s.File, s.Line, s.KeyPath("benchmarks"), "is required: " + what);
-        var full = files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, f))).ToList();
+        var full = files.Select((f, i) => ReadPoolPath(s, s.List("benchmarks")![i], $"benchmarks[{i}]", f, baseDir)).ToList();
         var step = new DecontaminationStep { Benchmarks = full, Ngram = s.Int("ngram", new DecontaminationStep { Benchmarks = [] }.Ngram, 1, 64) };
         s.Done();
         return step;

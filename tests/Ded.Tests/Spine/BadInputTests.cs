@@ -100,6 +100,14 @@ public sealed class BadInputTests
         { "pool not UTF-8", Head + "questions:\n  sources:\n    - pool:\n        path: pool.jsonl\n        domain: math\n",
           "{\"problem\": \"1+1?\", \"answer\": \"2\"}\n{\"problem\": \"<0xFF>\", \"answer\": \"2\"}\n",
           "pool.jsonl:2: is not valid UTF-8 (byte 0xFF at column 14); save the file as UTF-8" },
+        { "pool not Parquet", Head + "questions:\n  sources:\n    - pool: { path: broken.parquet, domain: math }\n", Good,
+          $"{Dir}/broken.parquet: is not a Parquet file Ded can read (not a Parquet file (size too small)); download it again or point `path` at another file" },
+        { "pool of unknown format", Head + "questions:\n  sources:\n    - pool: { path: q.csv, domain: math }\n", Good,
+          "r.yaml:8: questions.sources[0].pool.path must name a .jsonl, .ndjson, .json (array) or .parquet file (got 'q.csv')" },
+        { "benchmark of unknown format", Head + Jsonl + "  decontaminate:\n    benchmarks: [bench.jsonl, bench.txt]\n", Good,
+          "r.yaml:12: questions.decontaminate.benchmarks[1] must name a .jsonl, .ndjson, .json (array) or .parquet file (got 'bench.txt')" },
+        { "benchmark row without text", Head + Jsonl + "  decontaminate:\n    benchmarks: [textless.jsonl]\n", Good,
+          $"{Dir}/textless.jsonl:1: no text field (problem, question, prompt, Question, question_content); a benchmark row needs one of them (questions.decontaminate.benchmarks)" },
         { "every question decontaminated", Head + Jsonl + "  decontaminate:\n    benchmarks: [q.jsonl]\n",
           "{\"id\": \"a\", \"question\": \"What is the sum of the first ten primes, written out?\", \"answer\": \"129\"}\n",
           "r.yaml:11: questions.decontaminate dropped every one of the 1 questions (the first, a: " },
@@ -136,8 +144,12 @@ public sealed class BadInputTests
         File.WriteAllBytes(Path.Combine(Dir, "q.jsonl"), Bytes(data));
         File.WriteAllBytes(Path.Combine(Dir, "pool.jsonl"), Bytes(data));
         File.WriteAllText(Path.Combine(Dir, "bench.jsonl"), "{\"problem\": \"An unrelated benchmark question about triangles.\"}\n");
+        File.WriteAllText(Path.Combine(Dir, "textless.jsonl"), "{\"foo\": \"x\"}\n");
+        File.WriteAllText(Path.Combine(Dir, "broken.parquet"), "garbage");
 
-        var e = Assert.Throws<RecipeException>(() => Prepare(Path.Combine(Dir, "r.yaml")));
+        // The two kinds the CLI prints as `error: MESSAGE` with exit code 2 (a file's own line, or the recipe's).
+        var e = Record.Exception(() => Prepare(Path.Combine(Dir, "r.yaml")));
+        Assert.True(e is RecipeException or InvalidOperationException, $"{name}: {e}");
 
         if (name == "every question decontaminated") Assert.StartsWith(expected, e.Message);
         else Assert.Equal(expected, e.Message);
