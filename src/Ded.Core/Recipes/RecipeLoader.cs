@@ -24,7 +24,7 @@ public static class RecipeLoader
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
-            throw new RecipeException(full, 0, "", $"recipe file not found: {full}");
+            throw new RecipeException(full, 0, "", Directory.Exists(full) ? $"is a folder: name the recipe YAML file in it ({full})" : $"recipe file not found: {full}");
         return Parse(ReadText(full), full, extensions);
     }
 

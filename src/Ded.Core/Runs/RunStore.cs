@@ -43,9 +43,9 @@ public sealed partial class RunStore : IDisposable
         {
             Directory.CreateDirectory(full);
         }
-        catch (Exception e) when (StorageFailure.From(e, full) is { } failure)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw failure;
+            throw StorageFailure.From(e, full) ?? new RunStoreException($"cannot create the run folder {full}: {e.Message}");
         }
         var writer = RunFolderLock.Acquire(full);
         try

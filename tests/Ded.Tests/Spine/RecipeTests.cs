@@ -71,7 +71,9 @@ public class RecipeTests
     public void MissingRecipeFileIsARecipeError()
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml", LabExtension.Kinds));
-        Assert.Equal("x.yaml:0: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
+        Assert.Equal("x.yaml: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
+        e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp", LabExtension.Kinds));
+        Assert.Equal("tmp: is a folder: name the recipe YAML file in it (/tmp)", e.Message);
     }
 
     [Fact]

@@ -132,6 +132,14 @@ public sealed class RunAccountingTests
     }
 
     [Fact]
+    public void AFolderThatCannotBeCreatedIsOneRunStoreError()
+    {
+        // procfs refuses new entries (Linux answers ENOENT, which .NET reports as FileNotFoundException).
+        var e = Assert.Throws<RunStoreException>(() => RunStore.Open("/proc/ded-no-such-run"));
+        Assert.StartsWith("cannot create the run folder /proc/ded-no-such-run: ", e.Message);
+    }
+
+    [Fact]
     public void AFolderWrittenBeforeAttemptCausesGainsTheColumns()
     {
         using var dir = new TempDir();
