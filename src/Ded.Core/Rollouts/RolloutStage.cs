@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Ded.Data;
 using Ded.Runs;
 using Ded.Teachers;
+using Ded.Teachers.Endpoints;
 
 namespace Ded.Rollouts;
 
@@ -9,7 +10,14 @@ namespace Ded.Rollouts;
 public sealed record RolloutProgress(int Total, int AlreadyStored, int Done, int InFlight, int Failed, TimeSpan? Eta);
 
 /// <summary>What one rollout invocation did.</summary>
-public sealed record RolloutSummary(int Total, int AlreadyStored, int Sent, int Failed, int AbandonedEarlier);
+public sealed record RolloutSummary(int Total, int AlreadyStored, int Sent, int Failed, int AbandonedEarlier)
+{
+    /// <summary>This invocation's failed attempts by outcome, cause and status (retried ones included), from the store.</summary>
+    public IReadOnlyList<AttemptCount> FailedAttempts { get; init; } = [];
+
+    /// <summary>Samples were asked for and every one failed: nothing new was stored.</summary>
+    public bool AllFailed => Failed > 0 && Sent == 0;
+}
 
 /// <summary>
 /// Draws M samples per question per teacher. The plan is a stream (question by question, each question's stored
@@ -71,7 +79,10 @@ public static class RolloutStage
         {
             ["planned"] = tracker.Total, ["stored"] = store.TrajectoryCount(), ["failed_last_invocation"] = tracker.Failed,
         });
-        return new RolloutSummary(tracker.Total, tracker.AlreadyStored, tracker.Done, tracker.Failed, abandoned);
+        return new RolloutSummary(tracker.Total, tracker.AlreadyStored, tracker.Done, tracker.Failed, abandoned)
+        {
+            FailedAttempts = store.FailedAttempts(invocation),
+        };
     }
 
     /// <summary>The plan without the samples the store has: one keyed look-up per question, none on a fresh run.</summary>
@@ -98,19 +109,25 @@ public static class RolloutStage
         try
         {
             var response = await client.GetResponseAsync(request.Messages, request.ChatOptions(), ct);
-            _ = writer.CompleteRequestAsync(attempt, request.ToTrajectory(response, clock.Elapsed)); // a failed batch fails the next call
+            // A failed batch fails this sampler's next call (or the stage's flush).
+            _ = writer.CompleteRequestAsync(attempt, request.ToTrajectory(response, clock.Elapsed), EndpointMetadata.RetriedOf(response));
             tracker.Finished(failed: false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            _ = writer.FailRequestAsync(attempt, "cancelled");
+            _ = writer.FailRequestAsync(attempt, new RequestFailure(FaultCauses.Cancelled, null, "cancelled"));
             tracker.Finished(failed: true);
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (EndpointException e)
         {
-            // A failed sample is retried by the next run; the message names the type, never headers or keys.
-            _ = writer.FailRequestAsync(attempt, $"{e.GetType().Name}: {e.Message}");
+            // A failed sample is retried by the next run; endpoint messages are redacted and name no header or key.
+            _ = writer.FailRequestAsync(attempt, new RequestFailure(e.Cause, e.StatusCode, e.Message), e.Retried);
+            tracker.Finished(failed: true);
+        }
+        catch (Exception e) when (e is not RunStoreException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
+        {
+            _ = writer.FailRequestAsync(attempt, new RequestFailure(FaultCauses.Error, null, $"{e.GetType().Name}: {e.Message}"));
             tracker.Finished(failed: true);
         }
     }

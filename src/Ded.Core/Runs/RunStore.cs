@@ -20,14 +20,16 @@ public sealed partial class RunStore : IDisposable
     private readonly SqliteConnection _readDb;
     private readonly Lock _readGate = new(); // the read connection: stages, reports, `ded show`
     private readonly Statements _reads;
+    private readonly RunFolderLock? _writer; // null for a reader
 
-    private RunStore(string folder, SqliteConnection db, SqliteConnection readDb)
+    private RunStore(string folder, SqliteConnection db, SqliteConnection readDb, RunFolderLock? writer)
     {
         Folder = folder;
         _db = db;
         _writes = new Statements(db);
         _readDb = readDb;
         _reads = new Statements(readDb);
+        _writer = writer;
     }
 
     /// <summary>The run folder (absolute).</summary>
@@ -37,36 +39,86 @@ public sealed partial class RunStore : IDisposable
     /// <summary>Bytes of `run.db` and its write-ahead log now.</summary>
     public long DatabaseBytes => FileBytes(DatabasePath) + FileBytes(DatabasePath + "-wal");
 
-    /// <summary>Opens (creating when absent) the run folder and its database.</summary>
+    /// <summary>
+    /// Opens (creating when absent) the run folder and its database as its one writer: holds the folder's
+    /// <see cref="RunFolderLock"/> until disposed.
+    /// </summary>
+    /// <exception cref="RunStoreException">Another process writes the folder, or the folder or its database cannot be written.</exception>
     public static RunStore Open(string folder)
     {
         var full = Path.GetFullPath(folder);
-        Directory.CreateDirectory(full);
-        var db = Connect(full, SqliteOpenMode.ReadWriteCreate);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StorageFailure.From(e, full) ?? new RunStoreException($"cannot create the run folder {full}: {e.Message}");
+        }
+        var writer = RunFolderLock.Acquire(full);
+        try
+        {
+            return Connected(full, writer);
+        }
+        catch (Exception e)
+        {
+            writer.Dispose();
+            if (StorageFailure.From(e, Path.Combine(full, "run.db")) is { } failure) throw failure;
+            throw;
+        }
+    }
+
+    /// <summary>Opens an existing run folder as its writer; throws when there is no run there.</summary>
+    public static RunStore OpenExisting(string folder) => Open(Existing(folder));
+
+    /// <summary>
+    /// Opens an existing run folder to read it, without its writer's lock (WAL lets a reader see every committed
+    /// record while a run writes): what `ded show` uses.
+    /// </summary>
+    public static RunStore OpenToRead(string folder)
+    {
+        var full = Existing(folder);
+        try
+        {
+            return Connected(full, writer: null);
+        }
+        catch (Exception e) when (StorageFailure.From(e, Path.Combine(full, "run.db")) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    private static string Existing(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        if (!File.Exists(Path.Combine(full, "run.db")))
+            throw new RunStoreException($"no run in {full} (run.db missing); start one with `ded rollout RECIPE --out {ShellWords.Quote(folder)}` or `ded lab`");
+        return full;
+    }
+
+    /// <summary>The write and the read connection; a writer (<paramref name="writer"/> set) also creates or updates the schema.</summary>
+    private static RunStore Connected(string full, RunFolderLock? writer)
+    {
+        var db = Connect(full, writer is null ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadWriteCreate);
         try
         {
             // WAL lets `ded show` and tests read while a rollout writes; NORMAL is durable at each commit's checkpoint in WAL mode.
             Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-            Execute(db, Schema);
+            if (writer is not null)
+            {
+                Execute(db, Schema);
+                AddAttemptColumns(db);
+            }
             var readDb = Connect(full, SqliteOpenMode.ReadWrite);
             // SQLite's length() counts code points; .NET and the filters count UTF-16 code units.
             readDb.CreateFunction("utf16_length", (string text) => text.Length, isDeterministic: true);
-            return new RunStore(full, db, readDb);
+            return new RunStore(full, db, readDb, writer);
         }
         catch
         {
             db.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Opens an existing run folder; throws when there is no run there.</summary>
-    public static RunStore OpenExisting(string folder)
-    {
-        var full = Path.GetFullPath(folder);
-        if (!File.Exists(Path.Combine(full, "run.db")))
-            throw new RunStoreException($"no run in {full} (run.db missing); start one with `ded rollout RECIPE --out {ShellWords.Quote(folder)}`");
-        return Open(full);
     }
 
     private static SqliteConnection Connect(string folder, SqliteOpenMode mode)
@@ -89,7 +141,7 @@ public sealed partial class RunStore : IDisposable
             domain TEXT NOT NULL, family TEXT NOT NULL, difficulty INTEGER NOT NULL, metadata TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS requests(attempt INTEGER PRIMARY KEY AUTOINCREMENT, request_key TEXT NOT NULL,
             trajectory_id TEXT NOT NULL, invocation TEXT NOT NULL, sent_at TEXT NOT NULL, status TEXT NOT NULL,
-            finished_at TEXT, error TEXT);
+            finished_at TEXT, error TEXT, cause TEXT, status_code INTEGER);
         CREATE INDEX IF NOT EXISTS requests_by_trajectory ON requests(trajectory_id);
         CREATE INDEX IF NOT EXISTS requests_in_flight ON requests(status) WHERE status = 'sent';
         CREATE TABLE IF NOT EXISTS trajectories(id TEXT PRIMARY KEY, request_key TEXT NOT NULL,
@@ -112,6 +164,15 @@ public sealed partial class RunStore : IDisposable
             PRIMARY KEY(stage, name));
         """;
 
+    /// <summary>Adds the columns a folder written before attempts had causes lacks (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
+    private static void AddAttemptColumns(SqliteConnection db)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM pragma_table_info('requests') WHERE name = 'cause'";
+        if (Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            Execute(db, "ALTER TABLE requests ADD COLUMN cause TEXT; ALTER TABLE requests ADD COLUMN status_code INTEGER;");
+    }
+
     // ---- recipe snapshot -------------------------------------------------------------------------------------
 
     /// <summary>
@@ -133,12 +194,13 @@ public sealed partial class RunStore : IDisposable
                 return;
             }
             WriteFileAtomically("recipe.yaml", recipeText);
-            using var tx = _db.BeginTransaction();
-            SetInfo(tx, "recipe_resolved", resolved);
-            SetInfo(tx, "recipe_name", recipe.Name);
-            SetInfo(tx, "seed", recipe.Sampling.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            SetInfo(tx, "created_at", DateTimeOffset.UtcNow.ToString("O"));
-            tx.Commit();
+            Write(tx => // the gate is reentrant: the check and the write are one step for other threads
+            {
+                SetInfo(tx, "recipe_resolved", resolved);
+                SetInfo(tx, "recipe_name", recipe.Name);
+                SetInfo(tx, "seed", recipe.Sampling.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                SetInfo(tx, "created_at", DateTimeOffset.UtcNow.ToString("O"));
+            });
         }
     }
 
@@ -155,22 +217,17 @@ public sealed partial class RunStore : IDisposable
     // ---- questions --------------------------------------------------------------------------------------------
 
     /// <summary>Adds the questions not yet present (by id) in one transaction; returns how many were new.</summary>
-    public int IngestQuestions(IReadOnlyList<Question> questions)
+    public int IngestQuestions(IReadOnlyList<Question> questions) => Write(tx =>
     {
-        lock (_gate)
-        {
-            using var tx = _db.BeginTransaction();
-            int added = 0;
-            foreach (var q in questions)
-                added += Exec(tx, """
-                    INSERT OR IGNORE INTO questions(id, source, text, gold, domain, family, difficulty, metadata)
-                    VALUES($id, $source, $text, $gold, $domain, $family, $difficulty, $metadata)
-                    """, ("$id", q.Id), ("$source", q.Source), ("$text", q.Text), ("$gold", q.GoldAnswer), ("$domain", q.Domain),
-                    ("$family", q.Family), ("$difficulty", q.Difficulty), ("$metadata", RunJson.Write(q.Metadata)));
-            tx.Commit();
-            return added;
-        }
-    }
+        int added = 0;
+        foreach (var q in questions)
+            added += Exec(tx, """
+                INSERT OR IGNORE INTO questions(id, source, text, gold, domain, family, difficulty, metadata)
+                VALUES($id, $source, $text, $gold, $domain, $family, $difficulty, $metadata)
+                """, ("$id", q.Id), ("$source", q.Source), ("$text", q.Text), ("$gold", q.GoldAnswer), ("$domain", q.Domain),
+                ("$family", q.Family), ("$difficulty", q.Difficulty), ("$metadata", RunJson.Write(q.Metadata)));
+        return added;
+    });
 
     /// <summary>Every question, in id order (small runs and tests; stages read <see cref="QuestionPages"/>).</summary>
     public IReadOnlyList<Question> Questions() => Query($"SELECT {QuestionColumns} FROM questions ORDER BY id", ReadQuestion);
@@ -201,12 +258,20 @@ public sealed partial class RunStore : IDisposable
     /// <summary>One write transaction on the write connection: all of <paramref name="write"/> or none of it.</summary>
     private T Write<T>(Func<SqliteTransaction, T> write)
     {
-        lock (_gate)
+        // A full disk or an unwritable file becomes one line naming run.db (StorageFailure); the transaction rolls back.
+        try
         {
-            using var tx = _db.BeginTransaction();
-            var result = write(tx);
-            tx.Commit();
-            return result;
+            lock (_gate)
+            {
+                using var tx = _db.BeginTransaction();
+                var result = write(tx);
+                tx.Commit();
+                return result;
+            }
+        }
+        catch (SqliteException e) when (StorageFailure.From(e, DatabasePath) is { } failure)
+        {
+            throw failure;
         }
     }
 
@@ -232,6 +297,7 @@ public sealed partial class RunStore : IDisposable
         _readDb.Dispose();
         _writes.Dispose();
         _db.Dispose();
+        _writer?.Dispose();
     }
 
     /// <summary>

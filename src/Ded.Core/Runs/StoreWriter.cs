@@ -36,10 +36,12 @@ public sealed class StoreWriter : IAsyncDisposable
         (long)(await Post(1, tx => _store.InsertRequest(tx, requestKey, trajectoryId, invocation)))!;
 
     /// <summary>Stores a response with its request's done mark (one batch holds both).</summary>
-    public Task CompleteRequestAsync(long attempt, Trajectory t) => Post(1, tx => _store.InsertTrajectory(tx, attempt, t));
+    public Task CompleteRequestAsync(long attempt, Trajectory t, IReadOnlyList<Teachers.Endpoints.AttemptFault>? retried = null) =>
+        Post(1, tx => _store.InsertTrajectory(tx, attempt, t, retried));
 
-    /// <summary>Closes a request that failed (the error text must not contain secrets; endpoint clients redact).</summary>
-    public Task FailRequestAsync(long attempt, string error) => Post(1, tx => _store.MarkFailed(tx, attempt, error));
+    /// <summary>Closes a request that failed for good (<see cref="RunStore.FailRequest"/>).</summary>
+    public Task FailRequestAsync(long attempt, RequestFailure failure, IReadOnlyList<Teachers.Endpoints.AttemptFault>? retried = null) =>
+        Post(1, tx => _store.MarkFailed(tx, attempt, failure, retried));
 
     public Task SaveVerdictsAsync(IReadOnlyList<Verdict> verdicts) => HandOverPageAsync(verdicts.Count, tx =>
     {
