@@ -15,7 +15,7 @@ internal static class SandboxBench
 
     private static async Task<IReadOnlyDictionary<string, object>> RunAsync(TextWriter output, CancellationToken ct)
     {
-        var sandbox = new LinuxSandbox();
+        using var sandbox = new LinuxSandbox();
         await sandbox.ProbeAsync(ct);
         var verifier = new CodeVerifier(sandbox);
         var trivial = Enumerable.Range(0, TrivialRuns).Select(i => new CodeTask

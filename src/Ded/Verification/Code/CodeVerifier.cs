@@ -88,6 +88,8 @@ public sealed class CodeVerifier(ISandbox sandbox)
     internal static CodeStatus Classify(CodeTests tests, int index, SandboxTestRun run, CodeVerifyOptions options)
     {
         var limits = options.Limits;
+        if (run.IsMemoryLimit) // first: the rest of an out-of-memory program often hangs or runs out of time
+            return CodeStatus.MemoryLimit;
         if (run.IsWallTimeout || run.IsCpuTimeout || run.Signal == SignalCpuLimit || run.CpuTime > limits.CpuTimePerTest)
             return CodeStatus.Timeout;
         if (run.Signal == SignalFileSize || run.StdoutBytes >= limits.MaxOutputBytes

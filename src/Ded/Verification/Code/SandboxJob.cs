@@ -3,11 +3,11 @@ using System.Text.Json;
 
 namespace Ded.Verification.Code;
 
-/// <summary>The wire format between <see cref="LinuxSandbox"/> and sandbox_init.py: one JSON job on stdin, one
-/// JSON result line on stdout.</summary>
+/// <summary>The wire format between <see cref="SandboxZygote"/> and sandbox_init.py: one JSON job per stdin line,
+/// one JSON line per job on stdout (`{"tests": [...]}` or `{"error": "..."}`).</summary>
 internal static class SandboxJob
 {
-    public static byte[] Serialize(SandboxRequest request, uint uid)
+    public static byte[] Serialize(SandboxRequest request, uint uid, long resultCap)
     {
         var limits = request.Limits;
         var buffer = new ArrayBufferWriter<byte>();
@@ -36,14 +36,18 @@ internal static class SandboxJob
             w.WriteNumber("cpu_seconds", (long)System.Math.Ceiling(limits.CpuTimePerTest.TotalSeconds));
             w.WriteNumber("wall_seconds", limits.WallTimePerTest.TotalSeconds);
             w.WriteBoolean("stop_at_first_failure", limits.StopAtFirstFailure);
+            w.WriteNumber("result_cap", resultCap);
             w.WriteEndObject();
         }
+        buffer.Write("\n"u8); // Utf8JsonWriter escapes every control character, so this is the only newline
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static IReadOnlyList<SandboxTestRun> ParseResult(byte[] output)
+    public static SandboxResult ParseResult(byte[] line)
     {
-        using var doc = JsonDocument.Parse(output);
+        using var doc = JsonDocument.Parse(line);
+        if (doc.RootElement.TryGetProperty("error", out var error))
+            return new SandboxResult { Tests = [], Error = error.GetString() ?? "sandbox error" };
         var runs = new List<SandboxTestRun>();
         foreach (var t in doc.RootElement.GetProperty("tests").EnumerateArray())
             runs.Add(new SandboxTestRun
@@ -53,12 +57,14 @@ internal static class SandboxJob
                 CpuTime = TimeSpan.FromMilliseconds(t.GetProperty("cpu_ms").GetInt64()),
                 IsWallTimeout = t.GetProperty("wall_timeout").GetBoolean(),
                 IsCpuTimeout = t.GetProperty("cpu_timeout").GetBoolean(),
+                IsMemoryLimit = t.GetProperty("memory_limit").GetBoolean(),
+                MemoryPeakBytes = t.GetProperty("memory_peak") is { ValueKind: JsonValueKind.Number } peak ? peak.GetInt64() : null,
                 StdoutBytes = t.GetProperty("stdout_bytes").GetInt64(),
                 Stdout = t.GetProperty("stdout").GetString() ?? "",
                 StderrTail = t.GetProperty("stderr_tail").GetString() ?? "",
                 Report = t.GetProperty("result").GetString() ?? "",
             });
-        return runs;
+        return new SandboxResult { Tests = runs };
     }
 
     private static int? NullableInt(JsonElement e) => e.ValueKind == JsonValueKind.Null ? null : e.GetInt32();

@@ -1,17 +1,23 @@
-# Ded sandbox init: runs as pid 1 of fresh pid/net/mount/ipc/uts namespaces (started by `unshare`, see
-# LinuxSandbox.cs). It reads one job (JSON) from stdin, builds a minimal read-only root, drops privileges,
-# then forks one child per test that runs the untrusted program; it writes one JSON result line to stdout.
-# Any setup failure exits 125 with the reason on stderr: the host reports sandbox_error, never runs unsandboxed.
-# Start-up cost is most of a run: only C modules besides ctypes (json, signal, socket, traceback cost ~12 ms).
+# Ded sandbox zygote: pid 1 of a private pid + mount namespace (started once per worker by `unshare`, see
+# SandboxZygote.cs). It builds a minimal read-only root, the worker's cgroups and the seccomp filter once, then serves
+# one JSON job per stdin line: it forks a run that enters fresh net/ipc/uts/pid/mount/time namespaces with its own
+# tmpfs and session keyring, and answers one JSON line on stdout. The zygote never runs untrusted code: every run is
+# a fork of its pristine state, so nothing a program changes (modules, builtins, files, environment) reaches the next.
+# A setup failure exits 125 with the reason on stderr; a refused step in a run answers {"error": ...}. Nothing ever
+# runs unsandboxed. Only C modules besides ctypes: json, signal, socket and traceback would cost ~12 ms a start.
 import _json, _signal, _socket, ctypes, os, resource, select, sys, time
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
 MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
 MNT_DETACH = 2
-PR_SET_DUMPABLE, PR_SET_SECUREBITS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 4, 28, 24, 38
-SYSCALLS = {"x86_64": {"pivot_root": 155, "capset": 126}, "aarch64": {"pivot_root": 41, "capset": 91}}
+PR_SET_DUMPABLE, PR_SET_SECCOMP, PR_SET_SECUREBITS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 4, 22, 28, 24, 38
+CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x80, 0x20000, 0x02000000, 0x04000000
+CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
+RUN_NAMESPACES = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME
+KEYCTL_JOIN_SESSION_KEYRING = 1
 NEWROOT = "/tmp"  # a tmpfs is mounted over it in our private mount namespace; the host's /tmp is untouched
 libc = ctypes.CDLL(None, use_errno=True)
+RESULT_FD = [None]  # inside a run: the pipe its result line goes to
 
 
 class JsonContext:  # what _json.make_scanner reads from json.JSONDecoder, without importing json (and re)
@@ -30,13 +36,296 @@ def json_dumps(value):
                                       False, False, True)(value, 0))
 
 
+class SetupError(Exception):
+    """An isolation step the kernel refused: the zygote exits 125, a run answers {"error": ...}."""
+
+
 def fail(step):
     err = ctypes.get_errno()
-    sys.stderr.write("sandbox setup failed: %s: %s\n" % (step, os.strerror(err) if err else "error"))
-    sys.stderr.flush()
+    raise SetupError("sandbox setup failed: %s: %s" % (step, os.strerror(err) if err else "error"))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def syscall(name, *args):
+    return libc.syscall(SECCOMP.seccomp_syscall_resolve_name(name.encode()), *args)
+
+
+# --- seccomp: compiled once by libseccomp, loaded into each test process ---------------------------------------------
+# libseccomp, not hand-written BPF: it checks the architecture (an i386 or x32 call into a 64-bit filter kills the
+# process), resolves syscall numbers per architecture, and compares 64-bit arguments; each is a classic filter bug.
+try:
+    SECCOMP = ctypes.CDLL("libseccomp.so.2", use_errno=True)
+except OSError:
+    sys.stderr.write("sandbox setup failed: libseccomp.so.2 not found: install libseccomp2 (Debian)\n")
     os._exit(125)
+SECCOMP.seccomp_init.restype = ctypes.c_void_p
+SECCOMP.seccomp_init.argtypes = [ctypes.c_uint32]
+SECCOMP.seccomp_syscall_resolve_name.argtypes = [ctypes.c_char_p]
 
 
+class ArgCmp(ctypes.Structure):
+    _fields_ = [("arg", ctypes.c_uint), ("op", ctypes.c_int), ("datum_a", ctypes.c_uint64), ("datum_b", ctypes.c_uint64)]
+
+
+SECCOMP.seccomp_rule_add_array.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_int, ctypes.c_uint,
+                                           ctypes.POINTER(ArgCmp)]
+SECCOMP.seccomp_export_bpf.argtypes = [ctypes.c_void_p, ctypes.c_int]
+SECCOMP.seccomp_attr_set.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_uint32]
+SECCOMP.seccomp_release.argtypes = [ctypes.c_void_p]
+ACT_ALLOW, ACT_KILL_PROCESS, FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 2
+CMP_NE, CMP_EQ, CMP_GE, CMP_MASKED_EQ = 1, 4, 5, 7
+EPERM, ENOSYS, EAFNOSUPPORT = 1, 38, 97
+AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
+# What no test needs, each a way out or a wide kernel surface (docs/sandbox.md, threat table).
+DENIED = (
+    "keyctl add_key request_key "  # kernel keyrings are not namespaced: a channel to the host and between runs
+    "ptrace process_vm_readv process_vm_writev pidfd_getfd kcmp perf_event_open bpf "  # other processes' memory
+    "unshare setns mount umount2 pivot_root chroot open_tree move_mount fsopen fsconfig fsmount fspick mount_setattr "
+    "shmget shmat shmdt shmctl semget semop semtimedop semctl msgget msgsnd msgrcv msgctl "  # SysV IPC
+    "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr "  # POSIX message queues
+    "io_uring_setup io_uring_enter io_uring_register userfaultfd "  # kernel surface, no test uses them
+    "sysinfo syslog acct swapon swapoff reboot kexec_load kexec_file_load init_module finit_module delete_module "
+    "settimeofday clock_settime clock_adjtime adjtimex sethostname setdomainname iopl ioperm vhangup "
+    "name_to_handle_at open_by_handle_at fanotify_init lookup_dcookie quotactl quotactl_fd move_pages migrate_pages"
+).split()
+
+
+def compile_seccomp():
+    """The filter as BPF bytes: everything allowed but DENIED (EPERM), namespace flags on clone, clone3 (ENOSYS, so
+    libc falls back to clone, whose flags the filter can read), prlimit on another process, and sockets other than
+    unix, IPv4 and IPv6 (vsock, netlink, packet, alg...: EAFNOSUPPORT)."""
+    ctx = SECCOMP.seccomp_init(ACT_ALLOW)
+    if not ctx or SECCOMP.seccomp_attr_set(ctx, FLTATR_ACT_BADARCH, ACT_KILL_PROCESS) != 0:
+        fail("seccomp_init")
+    def deny(name, errno, *cmps):
+        nr = SECCOMP.seccomp_syscall_resolve_name(name.encode())
+        if nr < 0:
+            return  # not a syscall of this architecture
+        array = (ArgCmp * max(1, len(cmps)))(*[ArgCmp(*c) for c in cmps])
+        if SECCOMP.seccomp_rule_add_array(ctx, 0x00050000 | errno, nr, len(cmps), array) != 0:
+            fail("seccomp rule for " + name)
+    for name in DENIED:
+        deny(name, EPERM)
+    deny("clone3", ENOSYS)
+    for flag in (CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET):
+        deny("clone", EPERM, (0, CMP_MASKED_EQ, flag, flag))
+    deny("prlimit64", EPERM, (0, CMP_NE, 0, 0))
+    for name in ("socket", "socketpair"):
+        for family in [0] + [f for f in range(3, 10)]:
+            deny(name, EAFNOSUPPORT, (0, CMP_EQ, family, 0))
+        deny(name, EAFNOSUPPORT, (0, CMP_GE, AF_INET6 + 1, 0))
+    out = os.memfd_create("seccomp", os.MFD_CLOEXEC)
+    if SECCOMP.seccomp_export_bpf(ctx, out) != 0:
+        fail("seccomp_export_bpf")
+    SECCOMP.seccomp_release(ctx)
+    program = os.pread(out, 1 << 20, 0)
+    os.close(out)
+    return program
+
+
+class SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+def load_seccomp(program):
+    buffer = ctypes.create_string_buffer(program, len(program))
+    prog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
+    if libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(prog), 0, 0) != 0:  # SECCOMP_MODE_FILTER; needs no_new_privs
+        fail("seccomp filter")
+
+
+# --- cgroups: one set per worker, joined by every test process ---------------------------------------------------------
+# Per controller the unified hierarchy where it offers it, else the v1 hierarchy, else none (rlimits per process
+# remain). Names of the files per (controller, version):
+CGROUP_FILES = {
+    ("memory", 2): {"limit": "memory.max", "swap": "memory.swap.max", "events": "memory.events"},
+    ("memory", 1): {"limit": "memory.limit_in_bytes", "swap": "memory.memsw.limit_in_bytes",
+                    "events": "memory.oom_control", "peak": "memory.max_usage_in_bytes"},
+    ("pids", 2): {"limit": "pids.max"},
+    ("pids", 1): {"limit": "pids.max"},
+    ("cpuacct", 2): {"usage": "cpu.stat"},  # core file of every v2 cgroup: usage_usec, no controller needed
+    ("cpuacct", 1): {"usage": "cpuacct.usage"},  # nanoseconds
+}
+
+
+class Cgroup:
+    def __init__(self, controller, version, parent, name):
+        self.controller, self.version, self.name = controller, version, name
+        self.path = parent + "/" + name
+        self.files = CGROUP_FILES[(controller, version)]
+        self.parent_fd = os.open(parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.procs = os.open("cgroup.procs", os.O_WRONLY | os.O_CLOEXEC, dir_fd=self.fd)
+
+    def read(self, key):
+        fd = os.open(self.files[key], os.O_RDONLY | os.O_CLOEXEC, dir_fd=self.fd)
+        try:
+            return os.read(fd, 4096).decode()
+        finally:
+            os.close(fd)
+
+    def write(self, key, value):
+        if key not in self.files:
+            return False
+        try:
+            fd = os.open(self.files[key], os.O_WRONLY | os.O_CLOEXEC, dir_fd=self.fd)
+        except FileNotFoundError:
+            return False  # no swap accounting on this kernel
+        try:
+            os.write(fd, str(value).encode())
+            return True
+        except OSError:
+            return False
+        finally:
+            os.close(fd)
+
+    def field(self, key, name):
+        for line in self.read(key).splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == name:
+                return int(parts[1])
+        return 0
+
+    def remove(self):
+        try:
+            os.rmdir(self.name, dir_fd=self.parent_fd)
+        except OSError:
+            pass  # tasks still leaving; the next zygote removes it (remove_stale)
+
+
+def cgroup_mounts():
+    """{controller: (version, mount point)} from mountinfo; v2 first where it offers the controller."""
+    v1, v2 = {}, None
+    for line in open("/proc/self/mountinfo"):
+        left, right = line.split(" - ", 1)
+        fstype, _, options = right.split()[:3]
+        if fstype == "cgroup2" and v2 is None:
+            v2 = left.split()[4]
+        elif fstype == "cgroup":
+            for option in options.split(","):
+                v1.setdefault(option, left.split()[4])
+    return v1, v2
+
+
+def own_cgroups():
+    """{controller or '': our path in that hierarchy} from /proc/self/cgroup ('' is the unified one)."""
+    paths = {}
+    for line in open("/proc/self/cgroup"):
+        _, controllers, path = line.rstrip("\n").split(":", 2)
+        for c in controllers.split(",") if controllers else [""]:
+            paths[c] = path.rstrip("/")
+    return paths
+
+
+def remove_stale(parent):
+    """Empty cgroups of zygotes that were killed (their name holds their host pid, which is gone)."""
+    for name in os.listdir(parent):
+        if name.startswith("ded-sandbox-") and not os.path.exists("/proc/" + name[12:]):
+            try:
+                os.rmdir(parent + "/" + name)
+            except OSError:
+                pass
+
+
+def make_cgroup(parent, name, controller, version):
+    try:
+        remove_stale(parent)
+        if not os.path.isdir(parent + "/" + name):
+            os.mkdir(parent + "/" + name)
+        return Cgroup(controller, version, parent, name)
+    except OSError:
+        return None  # not writable here (not root, or no delegation): the fallback applies
+
+
+def probe_cgroups(name):
+    """The worker's cgroups per controller (memory, pids, cpuacct), or None for a controller nobody offers."""
+    v1, v2 = cgroup_mounts()
+    own = own_cgroups()
+    found = {}
+    if v2 is not None and "" in own:
+        parent = v2 + own[""]
+        try:
+            offered = open(parent + "/cgroup.controllers").read().split()
+            wanted = [c for c in ("memory", "pids") if c in offered]
+            if wanted:
+                with open(parent + "/cgroup.subtree_control", "w") as f:
+                    f.write(" ".join("+" + c for c in wanted))
+        except OSError:
+            wanted = []  # the parent holds processes (no internal processes rule) or is not ours to change
+        group = make_cgroup(parent, name, "cpuacct", 2)
+        if group is not None:
+            found["cpuacct"] = group
+            enabled = open(group.path + "/cgroup.controllers").read().split()
+            for c in wanted:
+                if c in enabled:
+                    found[c] = Cgroup(c, 2, parent, name)
+    for c in ("memory", "pids", "cpuacct"):
+        if c not in found and c in v1 and c in own:
+            group = make_cgroup(v1[c] + own[c], name, c, 1)
+            if group is not None:
+                found[c] = group
+    return found
+
+
+class Cgroups:
+    """Limits and accounting for all of a test's processes together, dead or alive: memory (every page: heap,
+    tmpfs, memfd, shared memory, pipe and socket buffers), the number of tasks, and CPU time."""
+
+    def __init__(self, name):
+        self.groups = probe_cgroups(name)
+
+    def describe(self):
+        return {c: "cgroup v%d" % self.groups[c].version if c in self.groups else None
+                for c in ("memory", "pids", "cpuacct")}
+
+    def paths(self):
+        return sorted({g.path for g in self.groups.values()})
+
+    def set_limits(self, job):
+        if "memory" in self.groups:
+            memory = self.groups["memory"]
+            memory.write("swap", job["memory_bytes"])  # v1 memsw may not be below the limit: set it first and after
+            if not memory.write("limit", job["memory_bytes"]):
+                fail("cgroup memory limit")
+            memory.write("swap", job["memory_bytes"] if memory.version == 1 else 0)
+        if "pids" in self.groups and not self.groups["pids"].write("limit", job["max_processes"]):
+            fail("cgroup pids limit")
+
+    def join(self):
+        for fd in {g.path: g.procs for g in self.groups.values()}.values():
+            os.write(fd, b"0")  # "0": the writing process itself
+
+    def cpu_seconds(self):
+        group = self.groups.get("cpuacct")
+        if group is None:
+            return None
+        if group.version == 2:
+            return group.field("usage", "usage_usec") / 1e6
+        return int(group.read("usage")) / 1e9
+
+    def oom_kills(self):
+        group = self.groups.get("memory")
+        return group.field("events", "oom_kill") if group is not None else 0
+
+    def reset_peak(self):
+        group = self.groups.get("memory")
+        return group is not None and group.write("peak", 0)
+
+    def peak(self):
+        group = self.groups.get("memory")
+        return int(group.read("peak")) if group is not None and "peak" in group.files else None
+
+    def remove(self):
+        for group in self.groups.values():
+            group.remove()
+
+
+# --- the root (once per zygote) ----------------------------------------------------------------------------------------
 def mount(src, target, fstype, flags, data=None, required=True):
     enc = lambda s: None if s is None else s.encode()
     if libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
@@ -47,8 +336,8 @@ def mount(src, target, fstype, flags, data=None, required=True):
 
 
 def open_private_proc():
-    """A procfs of our pid namespace that only pid 1 holds (an fd to a detached mount, never in the tree):
-    it lets the timers tell a starved test from a slow one. None where the kernel refuses (then plain wall time)."""
+    """A procfs of the zygote's pid namespace that only trusted processes hold (an fd to a detached mount, never in
+    the tree): timers read a test's CPU queueing from it, runs their clock offsets. None where the kernel refuses."""
     path = NEWROOT + "/.proc"
     os.mkdir(path)
     fd = None
@@ -71,7 +360,7 @@ def bind_ro(src, target):
     mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | kept_flags(target))
 
 
-def build_root(job):
+def build_root():
     mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing we mount propagates back to the host
     mount("tmpfs", NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
     for name in ("bin", "lib", "lib64", "sbin", "usr"):
@@ -88,29 +377,236 @@ def build_root(job):
         mount("/dev/" + dev, NEWROOT + "/dev/" + dev, None, MS_BIND)
     mount(None, NEWROOT + "/dev", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC
           | kept_flags(NEWROOT + "/dev"))
-    os.mkdir(NEWROOT + "/sandbox")
-    mount("tmpfs", NEWROOT + "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV,
-          "size=%d,nr_inodes=4096,mode=0700,uid=%d,gid=%d" % (job["workdir_bytes"], job["uid"], job["gid"]))
+    os.mkdir(NEWROOT + "/sandbox")  # each run mounts its own tmpfs here
     os.symlink("/sandbox", NEWROOT + "/tmp")
     proc_fd = open_private_proc()
     mount(None, NEWROOT, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | kept_flags(NEWROOT))
     os.chdir(NEWROOT)
-    if libc.syscall(SYSCALLS[os.uname().machine]["pivot_root"], b".", b".") != 0:
+    if syscall("pivot_root", b".", b".") != 0:
         fail("pivot_root")
     if libc.umount2(b".", MNT_DETACH) != 0:  # the old root (the host's tree) is gone from this namespace
         fail("umount old root")
-    os.chdir("/sandbox")
+    os.chdir("/")
     return proc_fd
 
 
+def join_fresh_session_keyring():
+    if syscall("keyctl", KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
+        fail("keyctl join session keyring")
+
+
+class Zygote:
+    def __init__(self):
+        host_pid = int(os.readlink("/proc/self"))  # still the host's procfs: names our cgroups uniquely
+        self.seccomp = compile_seccomp()
+        self.cgroups = Cgroups("ded-sandbox-%d" % host_pid)
+        join_fresh_session_keyring()  # the caller's session keyring is not held inside
+        self.proc_fd = build_root()
+
+
+# --- a run: fresh namespaces, then pid 1 of them ----------------------------------------------------------------------
+def enter_run(job, z):
+    """The run's first process: leaves the zygote's namespaces, forks the run's pid 1, exits."""
+    if libc.unshare(RUN_NAMESPACES) != 0:
+        fail("unshare net, ipc, uts, pid, mount and time namespaces")
+    names = [name for _, name in _socket.if_nameindex()]
+    if names != ["lo"]:
+        fail("network namespace has interfaces %s" % names)
+    if libc.sethostname(b"sandbox", 7) != 0 or libc.setdomainname(b"(none)", 6) != 0:
+        fail("sethostname")
+    join_fresh_session_keyring()
+    reset_clocks(z.proc_fd)
+    mount("tmpfs", "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV,
+          "size=%d,nr_inodes=4096,mode=0700,uid=%d,gid=%d" % (job["workdir_bytes"], job["uid"], job["gid"]))
+    os.chdir("/sandbox")
+    if os.fork() == 0:
+        guarded(supervise, job, z)
+    os._exit(0)
+
+
+def reset_clocks(proc_fd):
+    """Monotonic and boot time start near zero in the run's time namespace: the host's uptime stays unknown."""
+    if proc_fd is None:
+        return
+    offsets = "monotonic %d 0\nboottime %d 0\n" % (-int(time.clock_gettime(time.CLOCK_MONOTONIC)),
+                                                   -int(time.clock_gettime(time.CLOCK_BOOTTIME)))
+    fd = os.open("self/timens_offsets", os.O_WRONLY, dir_fd=proc_fd)
+    try:
+        os.write(fd, offsets.encode())
+    except OSError:
+        fail("time namespace offsets")
+    finally:
+        os.close(fd)
+
+
+def guarded(function, *args):
+    """Runs a forked process's body; never returns into the zygote's loop, whatever the body raises."""
+    try:
+        function(*args)
+    except BaseException as e:
+        message = str(e) if isinstance(e, SetupError) else "sandbox failed: %s: %s" % (type(e).__name__, e)
+        write_all(RESULT_FD[0], json_dumps({"error": message}).encode() + b"\n")
+    finally:
+        os._exit(0)
+
+
+def supervise(job, z):
+    """pid 1 of the run: sets the worker's cgroup limits, forks one process per test, reports one JSON line."""
+    if os.getpid() != 1:
+        fail("pid namespace")  # kill(-1) below must reach this run's processes only
+    null = os.open("/dev/null", os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    z.cgroups.set_limits(job)
+    results = []
+    for test in job["tests"]:
+        results.append(run_test(job, test, z))
+        if job["stop_at_first_failure"] and not looks_passed(results[-1]):
+            break
+    write_all(RESULT_FD[0], json_dumps({"tests": results}).encode() + b"\n")
+
+
+def looks_passed(r):  # the host still compares the output; this only stops after a crash or a limit
+    return r["exit"] == 0 and r["result"].startswith("ok") and not r["wall_timeout"] and not r["cpu_timeout"] \
+        and not r["memory_limit"]
+
+
+def memfd(name, content=b""):
+    fd = os.memfd_create(name, 0)
+    if content:
+        os.write(fd, content)
+        os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
+def read_head(fd, limit):
+    size = os.lseek(fd, 0, os.SEEK_END)
+    return os.pread(fd, limit, 0) if size else b"", size
+
+
+def read_tail(fd, limit):
+    size = os.lseek(fd, 0, os.SEEK_END)
+    return os.pread(fd, limit, max(0, size - limit)) if size else b""
+
+
+def run_test(job, test, z):
+    fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
+           memfd("result")]
+    clock = TestClock(z)
+    pid = os.fork()
+    if pid == 0:
+        run_child(job, test, fds, z)
+    status, over = wait_within_limits(job, pid, clock)
+    kill_leftovers()
+    cpu, memory_limit = clock.cpu_seconds(), clock.oom_killed()
+    out, out_size = read_head(fds[1], job["max_output_bytes"])
+    err = read_tail(fds[2], job["stderr_tail_bytes"])
+    res, _ = read_head(fds[3], job["max_output_bytes"])
+    for fd in fds:
+        os.close(fd)
+    if res.startswith(b"setup_failed\t"):  # a program can forge it too, but only to get sandbox_error
+        raise SetupError(res[13:].decode("utf-8", "replace"))
+    return {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "cpu_ms": int(cpu * 1000), "wall_timeout": over == "wall", "cpu_timeout": over == "cpu",
+            "memory_limit": memory_limit, "memory_peak": z.cgroups.peak(), "stdout_bytes": out_size,
+            "stdout": out.decode("utf-8", "replace"), "stderr_tail": err.decode("utf-8", "replace"),
+            "result": res.decode("utf-8", "replace")}
+
+
+class TestClock:
+    """CPU time of all of a test's processes: the worker's cgroup counts every one, dead or alive. Without one it is
+    what the run's pid 1 can see: live processes (own and waited-for children's time, /proc/PID/stat) plus the ones
+    it reaped; the CPU of workers auto-reaped under SIGCHLD=SIG_IGN is then lost, and only the wall limit stops them."""
+
+    def __init__(self, z):
+        self.z = z
+        self.cgroup_start = z.cgroups.cpu_seconds()
+        self.reaped_start = children_cpu()
+        self.oom_start = z.cgroups.oom_kills()
+        z.cgroups.reset_peak()
+        self.start = time.monotonic()
+        self.outer_pid = None
+
+    def cpu_seconds(self):
+        if self.cgroup_start is not None:
+            return self.z.cgroups.cpu_seconds() - self.cgroup_start
+        return live_cpu(self.z.proc_fd) + children_cpu() - self.reaped_start
+
+    def oom_killed(self):
+        return self.z.cgroups.oom_kills() > self.oom_start
+
+    def unqueued_wall(self, pid):
+        return time.monotonic() - self.start - queued_seconds(self.z.proc_fd, self.outer(pid))
+
+    def outer(self, pid):
+        """The test's pid in the zygote's namespace, where the private procfs lives (a pidfd's fdinfo says it)."""
+        if self.outer_pid is None and self.z.proc_fd is not None:
+            self.outer_pid = outer_pid(self.z.proc_fd, pid)
+        return self.outer_pid
+
+
+def outer_pid(proc_fd, pid):
+    pidfd = os.pidfd_open(pid)
+    try:
+        with open(os.open("self/fdinfo/%d" % pidfd, os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
+            for line in f:
+                if line.startswith(b"Pid:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(pidfd)
+    return None
+
+
+def run_child(job, test, fds, z):
+    """In the forked test process: wire fds, join the cgroups, set limits, drop privileges, load the seccomp filter,
+    run the program; never returns."""
+    code = 125
+    TEST_PID[0] = os.getpid()
+    try:
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+        try:
+            enter_test(job, z)
+        except BaseException as e:
+            os.write(3, ("setup_failed\t%s" % (e if isinstance(e, SetupError) else repr(e))).encode())
+            return
+        sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
+        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
+        sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
+        sys.argv = ["main.py"]
+        code = run_program(job, test)
+    finally:
+        os._exit(code)
+
+
+def enter_test(job, z):
+    z.cgroups.join()
+    os.closerange(4, 1 << 16)  # keeps stdin, stdout, stderr and the report (fd 3)
+    set_limits(job)
+    drop_privileges(job)
+    load_seccomp(z.seccomp)
+    os.umask(0o022)  # the caller's umask would make file modes differ between machines
+    _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)  # CPython ignores it; over-long output must end the test
+    _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)  # as in a fresh interpreter
+
+
 def set_limits(job):
-    for res, value in ((resource.RLIMIT_AS, job["memory_bytes"]), (resource.RLIMIT_NPROC, job["max_processes"]),
-                       (resource.RLIMIT_NOFILE, job["max_open_files"]), (resource.RLIMIT_CORE, 0), (resource.RLIMIT_MEMLOCK, 0), (resource.RLIMIT_MSGQUEUE, 0)):
-        resource.setrlimit(res, (value, value))
+    cpu, output = job["cpu_seconds"], job["max_output_bytes"]  # output: per file, stdout and stderr included
+    for res, soft, hard in ((resource.RLIMIT_AS, job["memory_bytes"], job["memory_bytes"]),
+                            (resource.RLIMIT_NPROC, job["max_processes"], job["max_processes"]),
+                            (resource.RLIMIT_NOFILE, job["max_open_files"], job["max_open_files"]),
+                            (resource.RLIMIT_CORE, 0, 0), (resource.RLIMIT_MEMLOCK, 0, 0),
+                            (resource.RLIMIT_MSGQUEUE, 0, 0), (resource.RLIMIT_CPU, cpu, cpu + 1),
+                            (resource.RLIMIT_FSIZE, output, output)):
+        resource.setrlimit(res, (soft, hard))
 
 
 def drop_privileges(job):
-    if job["uid"] != 0:  # started as real root: become a pool uid that owns nothing but /sandbox
+    if job["uid"] != 0:  # started as real root: become the worker's uid, which owns nothing but /sandbox
         os.setgroups([])
         os.setresgid(job["gid"], job["gid"], job["gid"])
         os.setresuid(job["uid"], job["uid"], job["uid"])
@@ -123,49 +619,11 @@ def drop_privileges(job):
             libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
         header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
         data = (ctypes.c_uint32 * 6)()
-        if libc.syscall(SYSCALLS[os.uname().machine]["capset"], header, data) != 0:
+        if syscall("capset", header, data) != 0:
             fail("capset")
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         fail("no_new_privs")
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # tests (same uid) cannot ptrace this process
-
-
-def check_isolation():
-    names = [name for _, name in _socket.if_nameindex()]
-    if names != ["lo"]:
-        fail("network namespace has interfaces %s" % names)
-
-
-def memfd(name, content=b""):
-    fd = os.memfd_create(name, 0)
-    if content:
-        os.write(fd, content)
-        os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def run_child(job, test, fds):
-    """In the forked child: wire fds, set the CPU limit, run the program; never returns."""
-    code = 1
-    TEST_PID[0] = os.getpid()
-    try:
-        for target, fd in enumerate(fds):
-            os.dup2(fd, target)
-        os.closerange(len(fds), 1 << 16)
-        cpu = job["cpu_seconds"]
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
-        limit = job["max_output_bytes"]  # per file: stdout, stderr and anything the program writes
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-        _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)  # CPython ignores it; over-long output must end the test
-        _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
-        _signal.signal(_signal.SIGINT, _signal.default_int_handler)  # as in a fresh interpreter
-        sys.stdin = sys.__stdin__ = open(0, "r", encoding="utf-8", errors="surrogateescape", closefd=False)
-        sys.stdout = sys.__stdout__ = open(1, "w", encoding="utf-8", errors="surrogateescape", closefd=False)
-        sys.stderr = sys.__stderr__ = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-        sys.argv = ["main.py"]
-        code = run_program(job, test)
-    finally:
-        os._exit(code)
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 TEST_PID = [0]
@@ -223,41 +681,10 @@ def finish(code):
     return code
 
 
-def read_head(fd, limit):
-    size = os.lseek(fd, 0, os.SEEK_END)
-    return os.pread(fd, limit, 0) if size else b"", size
-
-
-def read_tail(fd, limit):
-    size = os.lseek(fd, 0, os.SEEK_END)
-    return os.pread(fd, limit, max(0, size - limit)) if size else b""
-
-
-def run_test(job, test, proc_fd):
-    fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
-           memfd("result")]
-    start, reaped_before = time.monotonic(), children_cpu()
-    pid = os.fork()
-    if pid == 0:
-        run_child(job, test, fds)
-    status, usage, over = wait_within_limits(job, pid, proc_fd, start, reaped_before)
-    kill_leftovers()
-    out, out_size = read_head(fds[1], job["max_output_bytes"])
-    err = read_tail(fds[2], job["stderr_tail_bytes"])
-    res, _ = read_head(fds[3], job["max_output_bytes"])
-    for fd in fds:
-        os.close(fd)
-    return {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "cpu_ms": int((usage.ru_utime + usage.ru_stime) * 1000), "wall_timeout": over == "wall",
-            "cpu_timeout": over == "cpu", "stdout_bytes": out_size, "stdout": out.decode("utf-8", "replace"),
-            "stderr_tail": err.decode("utf-8", "replace"), "result": res.decode("utf-8", "replace")}
-
-
-def wait_within_limits(job, pid, proc_fd, start, reaped_before):
+def wait_within_limits(job, pid, clock):
     """Waits for the test's process on a pidfd (no signals, so no race with our own bookkeeping). It first wakes at
-    the earlier limit, then every 0.25 s, and kills when (1) all the test's processes together used more CPU than
-    allowed (a fork bomb), or (2) the time the test could have run, wall time minus its time queued for a CPU behind
+    the earlier limit, then every 0.25 s, and kills when (0) the kernel killed one of its processes for memory, (1) all
+    the test's processes together used more CPU than allowed (a fork bomb), or (2) the time the test could have run, wall time minus its time queued for a CPU behind
     other work, passes the wall limit (a sleeper). A loaded machine stretches wall time but not these, so
     slow-but-correct programs are not cut off."""
     cpu, wall = job["cpu_seconds"], job["wall_seconds"]
@@ -265,14 +692,14 @@ def wait_within_limits(job, pid, proc_fd, start, reaped_before):
     try:
         timeout, over = min(cpu, wall), None
         while not select.select([pidfd], [], [], timeout)[0]:
-            over = "cpu" if sandbox_cpu(proc_fd) + children_cpu() - reaped_before > cpu + 0.5 else \
-                "wall" if time.monotonic() - start - queued_seconds(proc_fd, pid) >= wall else None
+            over = "memory" if clock.oom_killed() else "cpu" if clock.cpu_seconds() > cpu + 0.5 \
+                else "wall" if clock.unqueued_wall(pid) >= wall else None
             if over:
                 os.kill(pid, _signal.SIGKILL)
                 break
             timeout = 0.25
-        _, status, usage = os.wait4(pid, 0)
-        return status, usage, over
+        _, status = os.waitpid(pid, 0)
+        return status, over
     finally:
         os.close(pidfd)
 
@@ -285,17 +712,18 @@ def children_cpu():
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def sandbox_cpu(proc_fd):
-    """CPU seconds of the live processes of this pid namespace other than pid 1 (utime + stime, /proc/PID/stat)."""
+def live_cpu(proc_fd):
+    """CPU seconds of the live processes of the zygote's namespace other than itself and this pid 1: their own and
+    their waited-for children's (utime, stime, cutime, cstime of /proc/PID/stat). Only one run lives there."""
     if proc_fd is None:
         return 0.0
-    total = 0
+    total, me = 0, os.readlink("self", dir_fd=proc_fd)
     for name in os.listdir(proc_fd):
-        if name.isdigit() and name != "1":
+        if name.isdigit() and name not in ("1", me):
             try:
                 with open(os.open(name + "/stat", os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                total += sum(int(x) for x in fields[11:15])
             except (OSError, IndexError, ValueError):
                 pass  # ended meanwhile
     return total / CLOCK_TICKS
@@ -303,7 +731,7 @@ def sandbox_cpu(proc_fd):
 
 def queued_seconds(proc_fd, pid):
     """Seconds the process spent runnable but waiting for a CPU (/proc/PID/schedstat, second field)."""
-    if proc_fd is None:
+    if proc_fd is None or pid is None:
         return 0.0
     try:
         with open(os.open("%d/schedstat" % pid, os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
@@ -325,26 +753,60 @@ def kill_leftovers():
             return
 
 
+# --- the zygote's loop -------------------------------------------------------------------------------------------------
+def serve(z, job_line):
+    """Runs one job in a fresh fork and returns its result line; the zygote itself never changes."""
+    job = json_loads(job_line.decode())
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        RESULT_FD[0] = w
+        guarded(enter_run, job, z)
+    os.close(w)
+    os.waitpid(pid, 0)  # the first process exits once the run's pid 1 is forked
+    line = read_result(r, job["result_cap"])
+    os.close(r)
+    kill_leftovers()
+    if not line.endswith(b"\n") or line.count(b"\n") != 1:
+        return json_dumps({"error": "sandbox run ended without a result"}).encode() + b"\n"
+    return line
+
+
+def read_result(fd, cap):
+    chunks, size = [], 0
+    while True:
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        size += len(chunk)
+        if size > cap:
+            os.kill(-1, _signal.SIGKILL)  # the zygote is pid 1 of its namespace: this ends the run, nothing else
+            while os.read(fd, 1 << 16):
+                pass
+            return json_dumps({"error": "sandbox result over its size cap"}).encode() + b"\n"
+        chunks.append(chunk)
+
+
 def main():
-    job = json_loads(sys.stdin.buffer.read().decode())
-    result_fd = os.dup(1)
-    null = os.open("/dev/null", os.O_RDWR)
-    os.dup2(null, 0)
-    proc_fd = build_root(job)
-    set_limits(job)
-    drop_privileges(job)
-    check_isolation()
-    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a test's kill(1, SIGINT) must not end pid 1 (Python's handler)
-    results = []
-    for test in job["tests"]:
-        results.append(run_test(job, test, proc_fd))
-        if job["stop_at_first_failure"] and not looks_passed(results[-1]):
-            break
-    os.write(result_fd, json_dumps({"tests": results}).encode() + b"\n")
-
-
-def looks_passed(r):  # the host still compares the output; this only stops after a crash or a limit
-    return r["exit"] == 0 and r["result"].startswith("ok") and not r["wall_timeout"] and not r["cpu_timeout"]
+    _signal.signal(_signal.SIGINT, _signal.SIG_IGN)  # a run's kill(1, SIGINT) never reaches Python's handler here
+    try:
+        if os.getpid() != 1:
+            fail("pid namespace")  # kill(-1) must reach the run's processes only
+        z = Zygote()
+    except SetupError as e:
+        sys.stderr.write("%s\n" % e)
+        sys.stderr.flush()
+        os._exit(125)
+    try:
+        write_all(1, json_dumps({"ready": z.cgroups.describe(), "cgroups": z.cgroups.paths()}).encode() + b"\n")
+        for line in sys.stdin.buffer:
+            if line.strip():
+                write_all(1, serve(z, line))
+    except BrokenPipeError:
+        pass  # the host is gone
+    finally:
+        z.cgroups.remove()
 
 
 main()
