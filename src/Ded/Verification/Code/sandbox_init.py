@@ -84,7 +84,8 @@ AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
 # What no test needs, each a way out or a wide kernel surface (docs/sandbox.md, threat table).
 DENIED = (
     "keyctl add_key request_key "  # kernel keyrings are not namespaced: a channel to the host and between runs
-    "ptrace process_vm_readv process_vm_writev pidfd_getfd kcmp perf_event_open bpf "  # other processes' memory
+    "ptrace process_vm_readv process_vm_writev process_madvise process_mrelease pidfd_getfd kcmp "  # other processes
+    "perf_event_open bpf "
     "unshare setns mount umount2 pivot_root chroot open_tree move_mount fsopen fsconfig fsmount fspick mount_setattr "
     "shmget shmat shmdt shmctl semget semop semtimedop semctl msgget msgsnd msgrcv msgctl "  # SysV IPC
     "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr "  # POSIX message queues

@@ -25,6 +25,8 @@ public sealed class OutputComparerTests
         { "real for an expected integer, within the tolerance", "1000009.5", "1000000", false },
         { "real exactly equal to the expected integer", "1000000.0", "1000000", true },
         { "exponent form of the expected integer", "1e6", "1000000", true },
+        { "integral real for an expected integer", "7.0", "7", true },
+        { "integral exponent form", "7e0", "7", true },
         { "leading zeros and sign", "+007", "7", true },
         { "tiny real for an expected 0 (np.allclose passes it: atol 1e-8)", "1e-9", "0", false },
         { "integers beyond 2^53 differ by one", "9007199254740993", "9007199254740992", false },
