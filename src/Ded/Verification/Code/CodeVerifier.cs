@@ -92,7 +92,7 @@ public sealed class CodeVerifier(ISandbox sandbox)
             return CodeStatus.MemoryLimit;
         if (run.IsWallTimeout || run.IsCpuTimeout || run.Signal == SignalCpuLimit || run.CpuTime > limits.CpuTimePerTest)
             return CodeStatus.Timeout;
-        if (run.Signal == SignalFileSize || run.StdoutBytes >= limits.MaxOutputBytes
+        if (run.Signal == SignalFileSize || run.StdoutBytes >= limits.MaxOutputBytes || run.IsOutputTruncated
             || (run.Report == "exception\tOSError" && run.StderrTail.Contains("[Errno 27] File too large", StringComparison.Ordinal)))
             return CodeStatus.OutputLimit;
         if (run.Report.EndsWith("\tMemoryError", StringComparison.Ordinal))

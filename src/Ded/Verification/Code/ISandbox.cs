@@ -38,6 +38,8 @@ public sealed record SandboxLimits
     public int MaxProcesses { get; init; } = 32; // tasks (threads too) of a test (cgroup) and of its uid (RLIMIT_NPROC)
     public int MaxOpenFiles { get; init; } = 64;
     public long MaxOutputBytes { get; init; } = 8L << 20; // RLIMIT_FSIZE: stdout, stderr, each file written
+    /// <summary>Output kept (stdout and report) of all tests of a run together: what the host holds at most.</summary>
+    public long MaxRunOutputBytes { get; init; } = 32L << 20;
     public long WorkDirBytes { get; init; } = 64L << 20; // tmpfs size of /sandbox
     public int StderrTailBytes { get; init; } = 2000;
     public bool StopAtFirstFailure { get; init; } = true; // APPS and LiveCodeBench stop there too
@@ -68,6 +70,8 @@ public sealed record SandboxTestRun
     /// <summary>The most memory the test's processes held together (cgroup v1); null where not measured.</summary>
     public long? MemoryPeakBytes { get; init; }
     public long StdoutBytes { get; init; }
+    /// <summary>The run's output budget (<see cref="SandboxLimits.MaxRunOutputBytes"/>) ran out during this test.</summary>
+    public bool IsOutputTruncated { get; init; }
     public string Stdout { get; init; } = "";
     public string StderrTail { get; init; } = "";
     /// <summary>The harness's report: `ok[\tjson]`, `exception\tType`, `failed_check\tType`, `exit\tcode`, or empty.</summary>

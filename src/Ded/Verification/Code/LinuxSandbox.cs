@@ -172,9 +172,10 @@ public sealed class LinuxSandbox : ISandbox, IDisposable
         return psi;
     }
 
-    // Each test returns at most MaxOutputBytes of stdout and of its report, JSON-escaped (<= 6 bytes a byte).
+    // A run returns at most MaxRunOutputBytes of stdout and reports, and per test a stderr tail, JSON-escaped (<= 6
+    // bytes a byte).
     private static long ResultCap(SandboxRequest r) =>
-        r.Inputs.Count * (12 * r.Limits.MaxOutputBytes + 6L * r.Limits.StderrTailBytes + 512) + ProtocolSlackBytes;
+        6 * r.Limits.MaxRunOutputBytes + r.Inputs.Count * (6L * r.Limits.StderrTailBytes + 512) + ProtocolSlackBytes;
 
     private static string LoadInitScript()
     {

@@ -31,6 +31,7 @@ internal static class SandboxJob
             w.WriteNumber("max_processes", limits.MaxProcesses);
             w.WriteNumber("max_open_files", limits.MaxOpenFiles);
             w.WriteNumber("max_output_bytes", limits.MaxOutputBytes);
+            w.WriteNumber("run_output_bytes", limits.MaxRunOutputBytes);
             w.WriteNumber("stderr_tail_bytes", limits.StderrTailBytes);
             // RLIMIT_CPU counts whole seconds; the exact limit is checked against the measured rusage afterwards.
             w.WriteNumber("cpu_seconds", (long)System.Math.Ceiling(limits.CpuTimePerTest.TotalSeconds));
@@ -60,6 +61,7 @@ internal static class SandboxJob
                 IsMemoryLimit = t.GetProperty("memory_limit").GetBoolean(),
                 MemoryPeakBytes = t.GetProperty("memory_peak") is { ValueKind: JsonValueKind.Number } peak ? peak.GetInt64() : null,
                 StdoutBytes = t.GetProperty("stdout_bytes").GetInt64(),
+                IsOutputTruncated = t.GetProperty("output_truncated").GetBoolean(),
                 Stdout = t.GetProperty("stdout").GetString() ?? "",
                 StderrTail = t.GetProperty("stderr_tail").GetString() ?? "",
                 Report = t.GetProperty("result").GetString() ?? "",

@@ -243,21 +243,31 @@ def make_cgroup(parent, name, controller, version):
         return None  # not writable here (not root, or no delegation): the fallback applies
 
 
+def delegable(parent):
+    """The memory and pids controllers the unified cgroup `parent` lets its children have (enabling them as needed);
+    none where it holds processes itself (the no-internal-processes rule) or is not ours to change."""
+    try:
+        offered = [c for c in ("memory", "pids") if c in open(parent + "/cgroup.controllers").read().split()]
+        if offered:
+            with open(parent + "/cgroup.subtree_control", "w") as f:
+                f.write(" ".join("+" + c for c in offered))
+        return offered
+    except OSError:
+        return []
+
+
 def probe_cgroups(name):
-    """The worker's cgroups per controller (memory, pids, cpuacct), or None for a controller nobody offers."""
+    """The worker's cgroups per controller (memory, pids, cpuacct), or None for a controller nobody offers. A process
+    is in one unified cgroup only, so every v2 controller comes from the same one: below ours, or below the root
+    where ours cannot delegate and the root can (root only)."""
     v1, v2 = cgroup_mounts()
     own = own_cgroups()
     found = {}
     if v2 is not None and "" in own:
         parent = v2 + own[""]
-        try:
-            offered = open(parent + "/cgroup.controllers").read().split()
-            wanted = [c for c in ("memory", "pids") if c in offered]
-            if wanted:
-                with open(parent + "/cgroup.subtree_control", "w") as f:
-                    f.write(" ".join("+" + c for c in wanted))
-        except OSError:
-            wanted = []  # the parent holds processes (no internal processes rule) or is not ours to change
+        wanted = delegable(parent)
+        if not wanted and own[""] and os.geteuid() == 0 and delegable(v2):
+            parent, wanted = v2, delegable(v2)
         group = make_cgroup(parent, name, "cpuacct", 2)
         if group is not None:
             found["cpuacct"] = group
@@ -459,10 +469,12 @@ def supervise(job, z):
     os.dup2(null, 0)
     os.dup2(null, 1)
     z.cgroups.set_limits(job)
-    results = []
+    results, budget = [], job["run_output_bytes"]
     for test in job["tests"]:
-        results.append(run_test(job, test, z))
-        if job["stop_at_first_failure"] and not looks_passed(results[-1]):
+        result, kept = run_test(job, test, z, budget)
+        results.append(result)
+        budget -= kept
+        if result["output_truncated"] or job["stop_at_first_failure"] and not looks_passed(results[-1]):
             break
     write_all(RESULT_FD[0], json_dumps({"tests": results}).encode() + b"\n")
 
@@ -490,7 +502,9 @@ def read_tail(fd, limit):
     return os.pread(fd, limit, max(0, size - limit)) if size else b""
 
 
-def run_test(job, test, z):
+def run_test(job, test, z, budget):
+    """One test; `budget` bounds the output kept (stdout and report) for the whole run, so that a program printing
+    megabytes on every test of a long run costs this process and the host no more than that."""
     fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
            memfd("result")]
     clock = TestClock(z)
@@ -500,19 +514,21 @@ def run_test(job, test, z):
     status, over = wait_within_limits(job, pid, clock)
     kill_leftovers()
     cpu, memory_limit = clock.cpu_seconds(), clock.oom_killed()
-    out, out_size = read_head(fds[1], job["max_output_bytes"])
+    out, out_size = read_head(fds[1], min(job["max_output_bytes"], budget))
     err = read_tail(fds[2], job["stderr_tail_bytes"])
-    res, _ = read_head(fds[3], job["max_output_bytes"])
+    res, res_size = read_head(fds[3], min(job["max_output_bytes"], budget - len(out)))
+    truncated = len(out) < min(out_size, job["max_output_bytes"]) or len(res) < min(res_size, job["max_output_bytes"])
     for fd in fds:
         os.close(fd)
     if res.startswith(b"setup_failed\t"):  # a program can forge it too, but only to get sandbox_error
         raise SetupError(res[13:].decode("utf-8", "replace"))
-    return {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+    return ({"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
             "cpu_ms": int(cpu * 1000), "wall_timeout": over == "wall", "cpu_timeout": over == "cpu",
             "memory_limit": memory_limit, "memory_peak": z.cgroups.peak(), "stdout_bytes": out_size,
+            "output_truncated": truncated,
             "stdout": out.decode("utf-8", "replace"), "stderr_tail": err.decode("utf-8", "replace"),
-            "result": res.decode("utf-8", "replace")}
+            "result": res.decode("utf-8", "replace")}, len(out) + len(res))
 
 
 class TestClock:

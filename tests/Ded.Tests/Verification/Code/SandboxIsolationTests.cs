@@ -148,6 +148,20 @@ public sealed class SandboxIsolationTests(SandboxFixture fixture)
         Assert.True(Process.GetCurrentProcess().PeakWorkingSet64 - before < 256L << 20, "the host buffered the output");
     }
 
+    // A program printing megabytes on every test of a long run: the run's output budget ends it, so neither the run's
+    // init nor the host holds tests × 8 MiB.
+    [Fact]
+    public async Task ARunsOutputIsBoundedAcrossItsTests()
+    {
+        var limits = SandboxFixture.Tight.Limits with { MaxOutputBytes = 2L << 20, MaxRunOutputBytes = 4L << 20 };
+        var request = CodeVerifier.BuildRequest(SandboxFixture.Stdio("chatty", "print('x' * (3 << 19))",
+            Enumerable.Range(0, 10).Select(_ => ("", "x")).ToArray()), limits)! with { Limits = limits with { StopAtFirstFailure = false } };
+        var result = await fixture.Sandbox.RunAsync(request, CancellationToken.None);
+        Assert.Equal(3, result.Tests.Count); // 1.5 MiB each: the third passes the 4 MiB budget
+        Assert.True(result.Tests[^1].IsOutputTruncated);
+        Assert.InRange(result.Tests.Sum(t => (long)t.Stdout.Length), 0, limits.MaxRunOutputBytes);
+    }
+
     [Theory]
     [InlineData("x = bytearray(8 << 30)")]
     [InlineData("x = [0] * (1 << 30)")]
