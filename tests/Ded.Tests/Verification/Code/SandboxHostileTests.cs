@@ -28,6 +28,12 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
                 return "denied" if not isinstance(e, OSError) or e.errno in DENIED + (None,) else "ALLOWED(%s)" % e
         def report(*results):
             print(" ".join(results))
+        def sleeper():
+            child = os.fork()
+            if child == 0:
+                time.sleep(10)
+                os._exit(0)
+            return child
 
         """;
 
@@ -46,10 +52,7 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
         {
             "ptrace, memory and fds of a sibling",
             """
-            child = os.fork()
-            if child == 0:
-                time.sleep(10)
-                os._exit(0)
+            child = sleeper()
             iov = (ctypes.c_uint64 * 2)()
             report(sc("ptrace", 0, 0, 0, 0), sc("ptrace", 16, child, 0, 0), sc("ptrace", 0x4206, child, 0, 0),
                    sc("process_vm_readv", child, iov, 1, iov, 1, 0), sc("pidfd_getfd", os.pidfd_open(child), 1, 0),
@@ -117,10 +120,7 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
             "raising limits, or limits of another process",
             """
             import resource
-            child = os.fork()
-            if child == 0:
-                time.sleep(10)
-                os._exit(0)
+            child = sleeper()
             report(attempt(lambda: resource.prlimit(1, resource.RLIMIT_NOFILE, (3, 3))),
                    attempt(lambda: resource.prlimit(child, resource.RLIMIT_AS, (1 << 20, 1 << 20))),
                    attempt(lambda: resource.setrlimit(resource.RLIMIT_CPU, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))),
@@ -248,84 +248,61 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
 
     // Issue 3: memory was bounded per process (RLIMIT_AS) only. Each program holds 320-512 MiB across processes, in
     // memory no address-space limit sees (memfd contents, socket buffers, tmpfs files) or shared between them.
-    public static TheoryData<string, string> MemoryHogs => new()
+    public static TheoryData<string, int, string> MemoryHogs => new()
     {
-        {
-            "shared anonymous mappings in four processes",
-            """
-            import mmap, os, time
+        // id, processes, what each holds (then it sleeps)
+        { "shared anonymous mappings in four processes", 4, """
             block = b"\1" * (16 << 20)
-            for _ in range(4):
-                if os.fork() == 0:
-                    maps = [mmap.mmap(-1, 16 << 20, mmap.MAP_SHARED) for _ in range(8)]
-                    for m in maps:
-                        m.write(block)
-                    time.sleep(10)
-                    os._exit(0)
-            for _ in range(4):
-                os.wait()
-            """
-        },
-        {
-            "memfd contents in four processes",
-            """
-            import os, time
-            block = b"\1" * (4 << 20)
-            for _ in range(4):
-                if os.fork() == 0:
-                    fds = [os.memfd_create("m") for _ in range(32)]
-                    for fd in fds:
-                        os.write(fd, block)
-                    time.sleep(10)
-                    os._exit(0)
-            for _ in range(4):
-                os.wait()
-            """
-        },
-        {
-            "unix socket buffers in sixteen processes",
-            """
-            import os, socket, time
-            block = b"\1" * 65536
-            for _ in range(16):
-                if os.fork() == 0:
-                    pairs = [socket.socketpair() for _ in range(28)]
-                    for a, b in pairs:
-                        for s in (a, b):
-                            s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
-                            s.setblocking(False)
-                            try:
-                                while True:
-                                    s.send(block)
-                            except BlockingIOError:
-                                pass
-                    time.sleep(10)
-                    os._exit(0)
-            for _ in range(16):
-                os.wait()
-            """
-        },
-        {
-            "tmpfs files beyond the memory limit",
-            """
-            block = b"\1" * (4 << 20)
+            maps = [mmap.mmap(-1, 16 << 20, mmap.MAP_SHARED) for _ in range(8)]
+            for m in maps:
+                m.write(block)
+            """ },
+        { "memfd contents in four processes", 4, """
+            fds = [os.memfd_create("m") for _ in range(32)]
+            for fd in fds:
+                os.write(fd, b"\1" * (4 << 20))
+            """ },
+        { "unix socket buffers in sixteen processes", 16, """
+            pairs = [socket.socketpair() for _ in range(28)]
+            for s in [s for pair in pairs for s in pair]:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
+                s.setblocking(False)
+                try:
+                    while True:
+                        s.send(b"\1" * 65536)
+                except BlockingIOError:
+                    pass
+            """ },
+        { "tmpfs files in one process", 1, """
             for i in range(80):
                 with open("/sandbox/f%d" % i, "wb") as f:
-                    f.write(block)
-            """
-        },
+                    f.write(b"\1" * (4 << 20))
+            """ },
     };
 
     [Theory]
     [MemberData(nameof(MemoryHogs))]
-    public async Task MemoryOfAllProcessesTogetherStaysUnderTheLimit(string id, string program)
+    public async Task MemoryOfAllProcessesTogetherStaysUnderTheLimit(string id, int processes, string hold)
     {
         Assert.NotNull(id);
+        var program = $$"""
+            import mmap, os, socket, time
+            for _ in range({{processes}}):
+                if os.fork() == 0:
+            {{Indent(hold, "        ")}}
+                    time.sleep(10)
+                    os._exit(0)
+            for _ in range({{processes}}):
+                os.wait()
+            """;
         var (run, status) = await fixture.RunRawAsync(program, "", SmallMemory);
         Assert.Equal(CodeStatus.MemoryLimit, status);
         Assert.True(run.MemoryPeakBytes is { } peak && peak <= SmallMemory.MemoryBytes && peak > SmallMemory.MemoryBytes / 2,
             $"peak {run.MemoryPeakBytes} bytes against a limit of {SmallMemory.MemoryBytes}");
     }
+
+    private static string Indent(string code, string prefix) =>
+        string.Join("\n", code.TrimEnd().Split('\n').Select(line => prefix + line));
 
     // Issue 4: lowering pid 1's limits (same uid) crashed the harness: sandbox_error instead of the program's verdict.
     [Fact]
