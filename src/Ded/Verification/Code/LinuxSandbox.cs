@@ -117,7 +117,7 @@ public sealed class LinuxSandbox : ISandbox, IDisposable
     {
         var zygote = Worker(worker);
         var cap = ResultCap(request);
-        var job = SandboxJob.Serialize(request, _isRoot ? _options.UidBase + (uint)worker : 0u, cap);
+        var job = SandboxJob.Serialize(request, _isRoot ? _options.UidBase + (uint)worker : 0u);
         var deadline = request.Limits.WallTimePerTest * LoadAllowance * System.Math.Max(1, request.Inputs.Count) + StartupBudget;
         try
         {

@@ -3,11 +3,12 @@ using System.Text.Json;
 
 namespace Ded.Verification.Code;
 
-/// <summary>The wire format between <see cref="SandboxZygote"/> and sandbox_init.py: one JSON job per stdin line,
-/// one JSON line per job on stdout (`{"tests": [...]}` or `{"error": "..."}`).</summary>
+/// <summary>The wire format between <see cref="SandboxZygote"/> and sandbox_init.py: per job a frame on stdin (16 hex
+/// digits: the sizes of the JSON job and of the secret, then both; the secret is HumanEval's test, kept out of every
+/// process the program can read), and one JSON line on stdout (`{"tests": [...]}` or `{"error": "..."}`).</summary>
 internal static class SandboxJob
 {
-    public static byte[] Serialize(SandboxRequest request, uint uid, long resultCap)
+    public static byte[] Serialize(SandboxRequest request, uint uid)
     {
         var limits = request.Limits;
         var buffer = new ArrayBufferWriter<byte>();
@@ -20,7 +21,6 @@ internal static class SandboxJob
             });
             w.WriteString("code", request.Code);
             w.WriteString("fn_name", request.FunctionName);
-            w.WriteString("check", request.CheckCode);
             w.WriteString("check_context", request.CheckContext);
             w.WriteStartArray("tests");
             foreach (var input in request.Inputs)
@@ -39,11 +39,11 @@ internal static class SandboxJob
             w.WriteNumber("cpu_seconds", (long)System.Math.Ceiling(limits.CpuTimePerTest.TotalSeconds));
             w.WriteNumber("wall_seconds", limits.WallTimePerTest.TotalSeconds);
             w.WriteBoolean("stop_at_first_failure", limits.StopAtFirstFailure);
-            w.WriteNumber("result_cap", resultCap);
             w.WriteEndObject();
         }
-        buffer.Write("\n"u8); // Utf8JsonWriter escapes every control character, so this is the only newline
-        return buffer.WrittenSpan.ToArray();
+        var secret = System.Text.Encoding.UTF8.GetBytes(request.CheckCode);
+        var header = System.Text.Encoding.ASCII.GetBytes($"{buffer.WrittenCount:x8}{secret.Length:x8}");
+        return [.. header, .. buffer.WrittenSpan, .. secret];
     }
 
     public static SandboxResult ParseResult(byte[] line)

@@ -1,10 +1,10 @@
 # Ded sandbox zygote: pid 1 of a private pid + mount namespace (started once per worker by `unshare`, see
-# SandboxZygote.cs). It builds a minimal read-only root, the worker's cgroups and the seccomp filter once, then serves
-# one JSON job per stdin line: it forks a run that enters fresh net/ipc/uts/pid/mount/time namespaces with its own
-# tmpfs and session keyring, and answers one JSON line on stdout. The zygote never runs untrusted code: every run is
-# a fork of its pristine state, so nothing a program changes (modules, builtins, files, environment) reaches the next.
-# A setup failure exits 125 with the reason on stderr; a refused step in a run answers {"error": ...}. Nothing ever
-# runs unsandboxed. Only C modules besides ctypes: json, signal, socket and traceback would cost ~12 ms a start.
+# SandboxZygote.cs). It builds a minimal read-only root, joins the worker's cgroups and compiles the seccomp filter
+# once, then serves one JSON job per stdin line: it clones the run's pid 1 into fresh net/ipc/uts/pid/mount
+# namespaces (the tests get a time namespace too), which writes one JSON result line to stdout. The zygote never
+# runs untrusted code: every run is a fork of its pristine state, so nothing a program changes (modules, builtins,
+# files, environment) reaches the next. A setup failure exits 125 with the reason on stderr; a refused step in a run
+# answers {"error": ...}. Nothing ever runs unsandboxed.
 import _json, _signal, _socket, ctypes, os, resource, select, sys, time
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -13,11 +13,14 @@ MNT_DETACH = 2
 PR_SET_DUMPABLE, PR_SET_SECCOMP, PR_SET_SECUREBITS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 4, 22, 28, 24, 38
 CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x80, 0x20000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
-RUN_NAMESPACES = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME
+RUN_NAMESPACES = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET  # and a time namespace
+SIGCHLD = 17
 KEYCTL_JOIN_SESSION_KEYRING = 1
 NEWROOT = "/tmp"  # a tmpfs is mounted over it in our private mount namespace; the host's /tmp is untouched
 libc = ctypes.CDLL(None, use_errno=True)
+libc_holding_gil = ctypes.PyDLL(None, use_errno=True)  # for clone(2): the interpreter must not run meanwhile
 RESULT_FD = [None]  # inside a run: the pipe its result line goes to
+DONE_FD = [None]  # inside a run: where it says that its line is written
 
 
 class JsonContext:  # what _json.make_scanner reads from json.JSONDecoder, without importing json (and re)
@@ -299,15 +302,27 @@ class Cgroups:
 
     def set_limits(self, job):
         if "memory" in self.groups:
-            memory = self.groups["memory"]
-            memory.write("swap", job["memory_bytes"])  # v1 memsw may not be below the limit: set it first and after
-            if not memory.write("limit", job["memory_bytes"]):
-                fail("cgroup memory limit")
-            memory.write("swap", job["memory_bytes"] if memory.version == 1 else 0)
-        if "pids" in self.groups and not self.groups["pids"].write("limit", job["max_processes"]):
+            self.set_memory(job["memory_bytes"], job["memory_bytes"] if self.groups["memory"].version == 1 else 0)
+        # the zygote, this run's init and the last run's while it exits are tasks of the cgroup too
+        if "pids" in self.groups and not self.groups["pids"].write("limit", job["max_processes"] + 3):
             fail("cgroup pids limit")
 
+    def set_memory(self, limit, swap):
+        memory = self.groups["memory"]
+        memory.write("swap", limit)  # v1 memsw may not be below the limit: set it first and after
+        if not memory.write("limit", limit):
+            fail("cgroup memory limit")
+        memory.write("swap", swap)
+
+    def lift_memory_limit(self):
+        """Once the tests are over: the result the run's init builds is not the program's memory."""
+        if "memory" in self.groups:
+            unlimited = -1 if self.groups["memory"].version == 1 else "max"
+            self.set_memory(unlimited, unlimited)
+
     def join(self):
+        """The zygote joins once; every run and test process is born inside. A process moving between cgroups waits
+        for an RCU grace period (tens of milliseconds on a loaded machine), a fork does not."""
         for fd in {g.path: g.procs for g in self.groups.values()}.values():
             os.write(fd, b"0")  # "0": the writing process itself
 
@@ -408,35 +423,52 @@ def join_fresh_session_keyring():
 
 class Zygote:
     def __init__(self):
+        # Imported once here, not by every run (15 ms each): what HumanEval's prompts import (and re, collections,
+        # functools, enum with it). Nothing seeded: random is not among them, or every run would draw the same numbers.
+        import typing  # noqa: F401
         host_pid = int(os.readlink("/proc/self"))  # still the host's procfs: names our cgroups uniquely
         self.seccomp = compile_seccomp()
         self.cgroups = Cgroups("ded-sandbox-%d" % host_pid)
+        self.cgroups.join()
         join_fresh_session_keyring()  # the caller's session keyring is not held inside
         self.proc_fd = build_root()
 
 
 # --- a run: fresh namespaces, then pid 1 of them ----------------------------------------------------------------------
+def fork_run():
+    """os.fork() into fresh net, ipc, uts, pid and mount namespaces, the child being pid 1 of them. Python 3.11
+    has no os.unshare, and unshare(CLONE_NEWPID) would only move a further child: this is clone(2) with the
+    namespace flags, inside the interpreter's own fork hooks, as os.fork does it."""
+    ctypes.pythonapi.PyOS_BeforeFork()
+    pid = libc_holding_gil.syscall(SECCOMP.seccomp_syscall_resolve_name(b"clone"), RUN_NAMESPACES | SIGCHLD,
+                                   None, None, None, None)
+    errno = ctypes.get_errno()
+    (ctypes.pythonapi.PyOS_AfterFork_Child if pid == 0 else ctypes.pythonapi.PyOS_AfterFork_Parent)()
+    if pid < 0:
+        ctypes.set_errno(errno)
+        fail("clone into net, ipc, uts, pid and mount namespaces")
+    return pid
+
+
 def enter_run(job, z):
-    """The run's first process: leaves the zygote's namespaces, forks the run's pid 1, exits."""
-    if libc.unshare(RUN_NAMESPACES) != 0:
-        fail("unshare net, ipc, uts, pid, mount and time namespaces")
+    """The run's pid 1, first: its network holds only lo; its own host name, session keyring and tmpfs; and a time
+    namespace for the tests, unshared here (it moves only the children to come) with clocks that start near zero."""
     names = [name for _, name in _socket.if_nameindex()]
     if names != ["lo"]:
         fail("network namespace has interfaces %s" % names)
     if libc.sethostname(b"sandbox", 7) != 0 or libc.setdomainname(b"(none)", 6) != 0:
         fail("sethostname")
     join_fresh_session_keyring()
+    if libc.unshare(CLONE_NEWTIME) != 0:
+        fail("unshare time namespace")
     reset_clocks(z.proc_fd)
     mount("tmpfs", "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV,
           "size=%d,nr_inodes=4096,mode=0700,uid=%d,gid=%d" % (job["workdir_bytes"], job["uid"], job["gid"]))
     os.chdir("/sandbox")
-    if os.fork() == 0:
-        guarded(supervise, job, z)
-    os._exit(0)
 
 
 def reset_clocks(proc_fd):
-    """Monotonic and boot time start near zero in the run's time namespace: the host's uptime stays unknown."""
+    """Monotonic and boot time start near zero in the tests' time namespace: the host's uptime stays unknown."""
     if proc_fd is None:
         return
     offsets = "monotonic %d 0\nboottime %d 0\n" % (-int(time.clock_gettime(time.CLOCK_MONOTONIC)),
@@ -450,24 +482,64 @@ def reset_clocks(proc_fd):
         os.close(fd)
 
 
+def read_job():
+    """A job frame from the host: 16 hex digits (the sizes of the JSON job and of the secret), the JSON, the secret.
+    The secret (HumanEval's test, with the expected values in its asserts) goes to a memfd and is wiped from this
+    process's memory: only the judge reads it, after the candidate's process is forked (see judge)."""
+    json_size, secret_size = job_header()
+    job = json_loads(read_exactly(json_size).decode())
+    secret = bytearray(secret_size)
+    read_into(0, memoryview(secret))
+    job["secret_fd"] = memfd("check", secret)
+    if secret_size:
+        ctypes.memset((ctypes.c_char * secret_size).from_buffer(secret), 0, secret_size)
+    return job
+
+
+def job_header():
+    header = read_exactly(16)
+    return int(header[:8], 16), int(header[8:], 16)
+
+
+def read_exactly(size):
+    data = bytearray(size)
+    read_into(0, memoryview(data))
+    return bytes(data)
+
+
+def read_into(fd, view):
+    """Fills `view` from `fd` (exact reads: nothing of a later job is consumed); returns its size."""
+    done = 0
+    while done < len(view):
+        n = os.readv(fd, [view[done:]])
+        if n == 0:
+            fail("job frame cut short")
+        done += n
+    return done
+
+
 def guarded(function, *args):
-    """Runs a forked process's body; never returns into the zygote's loop, whatever the body raises."""
+    """Runs a forked process's body; never returns into the zygote's loop, whatever the body raises. Once its one
+    line (a result or an error) is written, it says so on DONE_FD."""
     try:
         function(*args)
     except BaseException as e:
         message = str(e) if isinstance(e, SetupError) else "sandbox failed: %s: %s" % (type(e).__name__, e)
         write_all(RESULT_FD[0], json_dumps({"error": message}).encode() + b"\n")
     finally:
+        os.write(DONE_FD[0], b".")
         os._exit(0)
 
 
-def supervise(job, z):
-    """pid 1 of the run: sets the worker's cgroup limits, forks one process per test, reports one JSON line."""
+def supervise(z):
+    """pid 1 of the run: reads the job, sets the worker's cgroup limits, forks one process per test, and writes
+    the result line straight to the host."""
     if os.getpid() != 1:
         fail("pid namespace")  # kill(-1) below must reach this run's processes only
+    job = read_job()
+    enter_run(job, z)
     null = os.open("/dev/null", os.O_RDWR)
     os.dup2(null, 0)
-    os.dup2(null, 1)
     z.cgroups.set_limits(job)
     results, budget = [], job["run_output_bytes"]
     for test in job["tests"]:
@@ -476,7 +548,27 @@ def supervise(job, z):
         budget -= kept
         if result["output_truncated"] or job["stop_at_first_failure"] and not looks_passed(results[-1]):
             break
+    empty("/sandbox")
+    z.cgroups.lift_memory_limit()
     write_all(RESULT_FD[0], json_dumps({"tests": results}).encode() + b"\n")
+
+
+def empty(top):
+    """Frees the tmpfs's pages now: the run's namespaces go away after its result, while the worker's next run
+    already counts memory in the same cgroup."""
+    stack = [top]
+    while stack:
+        path = stack[-1]
+        entries = list(os.scandir(path))
+        if not entries:
+            if path != top:
+                os.rmdir(path)
+            stack.pop()
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            else:
+                os.unlink(entry.path)
 
 
 def looks_passed(r):  # the host still compares the output; this only stops after a crash or a limit
@@ -506,7 +598,7 @@ def run_test(job, test, z, budget):
     """One test; `budget` bounds the output kept (stdout and report) for the whole run, so that a program printing
     megabytes on every test of a long run costs this process and the host no more than that."""
     fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
-           memfd("result")]
+           memfd("result"), os.dup(job["secret_fd"])]  # fd 4: only HumanEval's judge reads it
     clock = TestClock(z)
     pid = os.fork()
     if pid == 0:
@@ -600,8 +692,12 @@ def run_child(job, test, fds, z):
 
 
 def enter_test(job, z):
-    z.cgroups.join()
-    os.closerange(4, 1 << 16)  # keeps stdin, stdout, stderr and the report (fd 3)
+    if z.proc_fd is not None:  # the cgroup's OOM killer picks a test's process first, never the zygote or pid 1
+        with open(os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=z.proc_fd), "w") as f:
+            f.write("1000")
+    os.closerange(5, 1 << 16)  # keeps stdin, stdout, stderr, the report (fd 3) and the secret (fd 4)
+    if job["mode"] != "humaneval":
+        os.close(4)
     set_limits(job)
     drop_privileges(job)
     load_seccomp(z.seccomp)
@@ -687,22 +783,25 @@ class CandidateRaised(Exception):
 
 def judge(job):
     """HumanEval's check (the prompt's helpers and the test, never the completion) runs here; the candidate runs in a
-    process of its own forked before any program code, without the report fd and sharing no memory, and answers each
-    call with plain values (ints, floats, strings, lists... nothing whose __eq__ says yes to everything). So a
-    completion can neither write the success report nor patch what check uses (builtins, the prompt's helpers)."""
+    process of its own forked before any program code and before the test is read, without the report fd and
+    sharing no memory, and answers each call with plain values (ints, floats, strings, lists... nothing whose __eq__
+    says yes to everything). So a completion can neither write the success report, nor read the test's expected
+    values, nor patch what check uses (builtins, the prompt's helpers)."""
     calls_r, calls_w = os.pipe()
     replies_r, replies_w = os.pipe()
     if os.fork() == 0:
-        for fd in (3, calls_w, replies_r):
+        for fd in (3, 4, calls_w, replies_r):
             os.close(fd)
         os._exit(serve_candidate(job, Channel(calls_r, replies_w)))
+    test = os.pread(4, os.fstat(4).st_size, 0).decode()  # HumanEval's test: read only now, the candidate forked
+    os.close(4)
     os.close(calls_r)
     os.close(replies_w)
     candidate = Channel(replies_r, calls_w)
     g = {"__name__": "__main__", "__builtins__": __builtins__, "__file__": "/sandbox/check.py"}
     try:
         candidate.answer()  # the program ran and defines the function
-        exec(compile(whole(job["check_context"]) + "\n" + job["check"], "/sandbox/check.py", "exec"), g)
+        exec(compile(whole(job["check_context"]) + "\n" + test, "/sandbox/check.py", "exec"), g)
         g[job["fn_name"]] = proxy = lambda *args, **kwargs: candidate.call(args, kwargs)  # tests call it by name too
         g["check"](proxy)
         report("ok")
@@ -934,38 +1033,53 @@ def kill_leftovers():
 
 
 # --- the zygote's loop -------------------------------------------------------------------------------------------------
-def serve(z, job_line):
-    """Runs one job in a fresh fork and returns its result line; the zygote itself never changes."""
-    job = json_loads(job_line.decode())
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        RESULT_FD[0] = w
-        guarded(enter_run, job, z)
-    os.close(w)
-    os.waitpid(pid, 0)  # the first process exits once the run's pid 1 is forked
-    line = read_result(r, job["result_cap"])
-    os.close(r)
-    kill_leftovers()
-    if not line.endswith(b"\n") or line.count(b"\n") != 1:
-        return json_dumps({"error": "sandbox run ended without a result"}).encode() + b"\n"
-    return line
+# The zygote never reads a job: freed memory keeps what it held, and every later run is a fork of that memory. It
+# waits until bytes are there and forks the run's pid 1, which reads the job itself from the same pipe.
+FIONREAD = 0x541B
 
 
-def read_result(fd, cap):
-    chunks, size = [], 0
+def serve_jobs(z):
+    """One job at a time: the host sends the next one only once it has the result line of the last."""
     while True:
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks)
-        size += len(chunk)
-        if size > cap:
-            os.kill(-1, _signal.SIGKILL)  # the zygote is pid 1 of its namespace: this ends the run, nothing else
-            while os.read(fd, 1 << 16):
-                pass
-            return json_dumps({"error": "sandbox result over its size cap"}).encode() + b"\n"
-        chunks.append(chunk)
+        select.select([0], [], [])
+        waiting = ctypes.c_int(0)
+        if libc.ioctl(0, FIONREAD, ctypes.byref(waiting)) != 0 or waiting.value == 0:
+            return  # readable with nothing to read: the host closed the pipe
+        finished(serve(z))
+
+
+def serve(z):
+    """Starts one job in a fresh fork, which reads it and writes its own result line; returns the read end of its
+    done pipe. The zygote does not wait for the run to end: its namespaces take milliseconds to go (RCU grace
+    periods), and the worker's next job can start meanwhile."""
+    done_r, done_w = os.pipe()
+    try:
+        pid = fork_run()
+    except SetupError as e:  # the job stays unread: this worker ends, and the host starts another
+        write_all(1, json_dumps({"error": str(e)}).encode() + b"\n")
+        raise SystemExit(1)
+    if pid == 0:
+        os.close(done_r)
+        RESULT_FD[0], DONE_FD[0] = 1, done_w
+        guarded(supervise, z)
+    os.close(done_w)
+    return done_r
+
+
+def finished(done_r):
+    """Waits until the run in flight has written its line; writes an error line for it if it died first."""
+    if os.read(done_r, 1) != b".":
+        write_all(1, json_dumps({"error": "sandbox run ended without a result"}).encode() + b"\n")
+    os.close(done_r)
+    reap()
+
+
+def reap():
+    try:
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+    except ChildProcessError:
+        pass
 
 
 def main():
@@ -978,11 +1092,11 @@ def main():
         sys.stderr.write("%s\n" % e)
         sys.stderr.flush()
         os._exit(125)
+    import gc
+    gc.freeze()  # the zygote's objects: no collection in a run walks them, so their pages stay shared
     try:
         write_all(1, json_dumps({"ready": z.cgroups.describe(), "cgroups": z.cgroups.paths()}).encode() + b"\n")
-        for line in sys.stdin.buffer:
-            if line.strip():
-                write_all(1, serve(z, line))
+        serve_jobs(z)
     except BrokenPipeError:
         pass  # the host is gone
     finally:

@@ -116,4 +116,26 @@ public sealed class HumanEvalSandboxTests(SandboxFixture fixture)
         var verdict = await fixture.Verifier.VerifyAsync(Task(Problems()[problem], completion), new CodeVerifyOptions(), CancellationToken.None);
         Assert.Equal(status, verdict.Status);
     }
+
+    // The test (with the expected values in its asserts) is read by the judge only after the candidate's process is
+    // forked: the candidate finds its own program in its memory, never the test. Raw run: its stdout is the report.
+    [Fact]
+    public async Task TheCandidateCannotReadTheTest()
+    {
+        var (test, mine) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+        var problem = Problems()[0];
+        var completion = "```python\n" + SandboxZygoteTests.MemoryScanner + $$"""
+            mine = 'ded{{mine}}'
+            def has_close_elements(numbers, threshold):
+                print(in_memory('ded', '{{mine}}'), in_memory('ded', '{{test}}'))
+                return True
+            ```
+            """;
+        var task = Task(problem, completion) with
+        {
+            Tests = new HumanEvalTest(problem["prompt"]!.ToString(), $"# ded{test}\ndef check(candidate):\n    assert candidate([1.0, 2.0], 1.5)\n", "has_close_elements"),
+        };
+        var result = await fixture.Sandbox.RunAsync(CodeVerifier.BuildRequest(task, new SandboxLimits())!, CancellationToken.None);
+        Assert.Equal("True False", Assert.Single(result.Tests).Stdout.Trim());
+    }
 }

@@ -59,6 +59,51 @@ public sealed class SandboxZygoteTests(SandboxFixture fixture)
         Assert.Empty(SandboxIsolationTests.ProcessesWithArgument(token));
     }
 
+    // Whether head + rest is anywhere in this process's memory, freed memory included: pages around a small and a
+    // large allocation and a Python object, each probed with a 1-byte write to a pipe (EFAULT, not a crash, where
+    // unmapped). The two halves are looked for one after the other, so the scan never holds the whole needle itself.
+    internal const string MemoryScanner = """
+        def in_memory(head, rest, span=96 << 20):
+            import ctypes, os
+            libc = ctypes.CDLL(None)
+            r, w = os.pipe()
+            small, large = ctypes.create_string_buffer(64), ctypes.create_string_buffer(1 << 20)
+            anchors = (ctypes.addressof(small), ctypes.addressof(large), id([]))
+            ranges = sorted(((a & ~4095) - span, (a & ~4095) + span) for a in anchors)
+            head, rest, tail, last = head.encode(), rest.encode(), b"", -1
+            for lo, hi in ranges:
+                for page in range(max(lo, last + 4096, 4096), hi, 4096):
+                    last = page
+                    if libc.write(w, ctypes.c_void_p(page), 1) != 1:
+                        tail = b""
+                        continue
+                    os.read(r, 1)
+                    data = tail + ctypes.string_at(page, 4096)
+                    at = data.find(head)
+                    while at >= 0:
+                        if data[at + len(head):at + len(head) + len(rest)] == rest:
+                            return True
+                        at = data.find(head, at + 1)
+                    tail = data[-(len(head) + len(rest)):]
+            return False
+
+        """;
+
+    // The zygote never reads a job (freed memory keeps what it held, and every run is a fork of it): a run finds its
+    // own program in its memory, and nothing of the run before it on the same worker.
+    [Fact]
+    public async Task ARunCannotReadTheRunBeforeIt()
+    {
+        var (before, mine) = (Guid.NewGuid().ToString("N"), Guid.NewGuid().ToString("N"));
+        using var sandbox = OneWorker(128);
+        await sandbox.ProbeAsync(CancellationToken.None);
+        var first = await SandboxFixture.RunRawAsync(sandbox, $"secret = 'ded{before}'\nprint(len(secret))", "35");
+        var second = await SandboxFixture.RunRawAsync(sandbox, MemoryScanner
+            + $"mine = 'ded{mine}'\nprint(in_memory('ded', '{mine}'), in_memory('ded', '{before}'))", "True False");
+        Assert.Equal(CodeStatus.Passed, first.Status);
+        Assert.Equal(("True False", CodeStatus.Passed), (second.Run.Stdout.Trim(), second.Status));
+    }
+
     // Issue 1: sandbox processes kept the caller's session keyring across setresuid. Credentials (keyrings among them)
     // are per thread: this thread joins a keyring of its own with a canary key, then starts the sandbox's worker.
     [Fact]
