@@ -136,11 +136,16 @@ class SockFprog(ctypes.Structure):
     _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
-def load_seccomp(program):
-    buffer = ctypes.create_string_buffer(program, len(program))
-    prog = SockFprog(len(program) // 8, ctypes.cast(buffer, ctypes.c_void_p))
-    if libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(prog), 0, 0) != 0:  # SECCOMP_MODE_FILTER; needs no_new_privs
-        fail("seccomp filter")
+class SeccompProgram:
+    """The compiled filter as the prctl wants it, built once in the zygote."""
+
+    def __init__(self, program):
+        self.buffer = ctypes.create_string_buffer(program, len(program))
+        self.fprog = SockFprog(len(program) // 8, ctypes.cast(self.buffer, ctypes.c_void_p))
+
+    def load(self):
+        if libc.prctl(PR_SET_SECCOMP, 2, ctypes.byref(self.fprog), 0, 0) != 0:  # SECCOMP_MODE_FILTER: no_new_privs first
+            fail("seccomp filter")
 
 
 # --- cgroups: one set per worker, joined by every test process ---------------------------------------------------------
@@ -421,13 +426,36 @@ def join_fresh_session_keyring():
         fail("keyctl join session keyring")
 
 
+WARM_UP = """
+def f(a, b=1, *args, **kwargs):
+    for i in range(3):
+        if a > i:
+            return [x * 2 for x in args], {k: v for k, v in kwargs.items()}
+    return a, b
+print(f(int("2"), 3, 4, x=5), sum(map(int, "1 2 3".split())), sorted({3, 1, 2}), "%d %s" % (1, 2.5))
+"""
+
+
+def warm_up():
+    """What a run does for the first time in a process is slow (the compiler: 2 ms) and every run would pay it:
+    do it once here. Modules too: traceback (every failing program prints one), typing (HumanEval's prompts), and
+    re, collections, functools, enum with them. Nothing seeded: random is not among them, or every run would draw
+    the same numbers."""
+    import traceback, typing  # noqa: F401
+    with open(os.open("/dev/null", os.O_RDWR), "w", encoding="utf-8", errors="surrogateescape") as null:
+        exec(compile(WARM_UP, "warm_up", "exec"), {"__name__": "warm_up", "print": lambda *a: print(*a, file=null)})
+        try:
+            raise ValueError("warm up")
+        except ValueError as e:
+            traceback.print_exception(type(e), e, e.__traceback__, file=null)
+    json_loads(json_dumps({"tests": [{"a": [1, 2.5, "x", None, True]}]}))
+
+
 class Zygote:
     def __init__(self):
-        # Imported once here, not by every run (15 ms each): what HumanEval's prompts import (and re, collections,
-        # functools, enum with it). Nothing seeded: random is not among them, or every run would draw the same numbers.
-        import typing  # noqa: F401
+        warm_up()
         host_pid = int(os.readlink("/proc/self"))  # still the host's procfs: names our cgroups uniquely
-        self.seccomp = compile_seccomp()
+        self.seccomp = SeccompProgram(compile_seccomp())
         self.cgroups = Cgroups("ded-sandbox-%d" % host_pid)
         self.cgroups.join()
         join_fresh_session_keyring()  # the caller's session keyring is not held inside
@@ -693,14 +721,15 @@ def run_child(job, test, fds, z):
 
 def enter_test(job, z):
     if z.proc_fd is not None:  # the cgroup's OOM killer picks a test's process first, never the zygote or pid 1
-        with open(os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=z.proc_fd), "w") as f:
-            f.write("1000")
+        fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=z.proc_fd)
+        os.write(fd, b"1000")
+        os.close(fd)
     os.closerange(5, 1 << 16)  # keeps stdin, stdout, stderr, the report (fd 3) and the secret (fd 4)
     if job["mode"] != "humaneval":
         os.close(4)
     set_limits(job)
     drop_privileges(job)
-    load_seccomp(z.seccomp)
+    z.seccomp.load()
     os.umask(0o022)  # the caller's umask would make file modes differ between machines
     _signal.signal(_signal.SIGXFSZ, _signal.SIG_DFL)  # CPython ignores it; over-long output must end the test
     _signal.signal(_signal.SIGPIPE, _signal.SIG_DFL)
