@@ -172,10 +172,9 @@ public sealed class LinuxSandbox : ISandbox, IDisposable
         return psi;
     }
 
-    // A run returns at most MaxRunOutputBytes of stdout and reports, and per test a stderr tail, JSON-escaped (<= 6
-    // bytes a byte).
+    // A run sends at most MaxRunOutputBytes of stdout and reports, and per test a stderr tail.
     private static long ResultCap(SandboxRequest r) =>
-        6 * r.Limits.MaxRunOutputBytes + r.Inputs.Count * (6L * r.Limits.StderrTailBytes + 512) + ProtocolSlackBytes;
+        r.Limits.MaxRunOutputBytes + r.Inputs.Count * (long)r.Limits.StderrTailBytes + ProtocolSlackBytes;
 
     private static string LoadInitScript()
     {

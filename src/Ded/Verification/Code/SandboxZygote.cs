@@ -77,9 +77,10 @@ internal sealed class SandboxZygote : IDisposable
     private static string? Mechanism(JsonElement ready, string name) =>
         ready.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    /// <summary>Sends one job line and reads its result line. A run past <paramref name="deadline"/> (the sandbox
-    /// itself stuck) or over <paramref name="resultCap"/> bytes kills the zygote and marks it broken.</summary>
-    public async Task<SandboxResult> RunAsync(byte[] jobLine, long resultCap, TimeSpan deadline, CancellationToken ct)
+    /// <summary>Sends one job frame (<see cref="SandboxJob"/>) and reads the answer of each test. A run past
+    /// <paramref name="deadline"/> (the sandbox itself stuck) or over <paramref name="resultCap"/> bytes kills the
+    /// worker and marks it broken.</summary>
+    public async Task<SandboxResult> RunAsync(byte[] job, long resultCap, TimeSpan deadline, CancellationToken ct)
     {
         try
         {
@@ -95,13 +96,9 @@ internal sealed class SandboxZygote : IDisposable
         try
         {
             var stdin = _process.StandardInput.BaseStream;
-            await stdin.WriteAsync(jobLine, budget.Token).ConfigureAwait(false);
+            await stdin.WriteAsync(job, budget.Token).ConfigureAwait(false);
             await stdin.FlushAsync(budget.Token).ConfigureAwait(false);
-            var line = await _stdout.ReadLineAsync(resultCap, budget.Token).ConfigureAwait(false);
-            if (line is not null)
-                return SandboxJob.ParseResult(line);
-            Break();
-            return Failed(_stdout.IsOverCap ? "sandbox result over its size cap" : await ExitReasonAsync().ConfigureAwait(false));
+            return await ReadAnswersAsync(resultCap, budget.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -109,10 +106,45 @@ internal sealed class SandboxZygote : IDisposable
             ct.ThrowIfCancellationRequested();
             return new SandboxResult { Tests = [], IsWallTimeout = true };
         }
-        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or InvalidOperationException
+            or FormatException)
         {
             Break();
             return Failed("sandbox protocol broken: " + e.Message);
+        }
+    }
+
+    private async Task<SandboxResult> ReadAnswersAsync(long cap, CancellationToken ct)
+    {
+        var tests = new List<SandboxTestRun>();
+        while (true)
+        {
+            var line = await _stdout.ReadLineAsync(1 << 16, ct).ConfigureAwait(false);
+            switch (line is null ? null : SandboxJob.ParseAnswer(line))
+            {
+                case null:
+                    Break();
+                    return Failed(_stdout.IsOverCap ? "sandbox answer unreadable" : await ExitReasonAsync().ConfigureAwait(false));
+                case SandboxJob.ErrorAnswer error:
+                    Break(); // the worker ends after an error
+                    return Failed(error.Message);
+                case SandboxJob.DoneAnswer:
+                    return new SandboxResult { Tests = tests };
+                case SandboxJob.TestAnswer test:
+                    if (test.BlobSizes.Length != 3 || test.BlobSizes.Any(b => b < 0) || (cap -= test.BlobSizes.Sum()) < 0)
+                    {
+                        Break();
+                        return Failed("sandbox result over its size cap");
+                    }
+                    var blobs = new List<byte[]>();
+                    foreach (var size in test.BlobSizes)
+                        blobs.Add(await _stdout.ReadExactlyAsync((int)size, ct).ConfigureAwait(false));
+                    var run = SandboxJob.WithOutput(test.Run, blobs);
+                    if (test.IsSetupFailure) // the test process could not be isolated: its report says why
+                        return Failed(run.Report.Length > 13 ? run.Report[13..] : "sandbox setup failed in a test process");
+                    tests.Add(run);
+                    break;
+            }
         }
     }
 
@@ -194,7 +226,7 @@ internal sealed class SandboxZygote : IDisposable
     [DllImport("libc", SetLastError = true)]
     private static extern int rmdir(string path);
 
-    /// <summary>Newline-framed reads with a cap: the zygote answers each job with exactly one line.</summary>
+    /// <summary>Newline-framed reads with a cap, and the exact-size output that follows a test's line.</summary>
     private sealed class LineReader(Stream stream)
     {
         private byte[] _buffer = new byte[64 << 10];
@@ -227,6 +259,17 @@ internal sealed class SandboxZygote : IDisposable
                     return null;
                 _end += n;
             }
+        }
+
+        /// <summary>Exactly <paramref name="size"/> bytes; <see cref="EndOfStreamException"/> if the stream ends first.</summary>
+        public async Task<byte[]> ReadExactlyAsync(int size, CancellationToken ct)
+        {
+            var data = new byte[size];
+            var buffered = System.Math.Min(size, _end - _start);
+            _buffer.AsSpan(_start, buffered).CopyTo(data);
+            _start += buffered;
+            await stream.ReadExactlyAsync(data.AsMemory(buffered), ct).ConfigureAwait(false);
+            return data;
         }
 
         private void MakeRoom()

@@ -1,10 +1,10 @@
-# Ded sandbox zygote: pid 1 of a private pid + mount namespace (started once per worker by `unshare`, see
-# SandboxZygote.cs). It builds a minimal read-only root, joins the worker's cgroups and compiles the seccomp filter
-# once, then serves one JSON job per stdin line: it clones the run's pid 1 into fresh net/ipc/uts/pid/mount
-# namespaces (the tests get a time namespace too), which writes one JSON result line to stdout. The zygote never
-# runs untrusted code: every run is a fork of its pristine state, so nothing a program changes (modules, builtins,
-# files, environment) reaches the next. A setup failure exits 125 with the reason on stderr; a refused step in a run
-# answers {"error": ...}. Nothing ever runs unsandboxed.
+# Ded sandbox worker: pid 1 of private mount, pid, net, ipc and uts namespaces (started once per worker by `unshare`,
+# see SandboxZygote.cs). It builds a minimal read-only root, joins the worker's cgroups, compiles the seccomp filter
+# and warms up Python once; then, per job read from stdin, it resets what a run could have left (processes, pids,
+# tmpfs, keyring, clocks) and forks one process per test, answering each on stdout as it ends. It never runs
+# untrusted code and never holds a program's data, so every test process, a fork of it, starts from the same state
+# and finds nothing of earlier runs. A setup failure exits 125 with the reason on stderr; a refused step in a run
+# answers {"error": ...} and ends the worker. Nothing ever runs unsandboxed.
 import _json, _signal, _socket, ctypes, os, resource, select, sys, time
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
@@ -13,14 +13,9 @@ MNT_DETACH = 2
 PR_SET_DUMPABLE, PR_SET_SECCOMP, PR_SET_SECUREBITS, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 4, 22, 28, 24, 38
 CLONE_NEWTIME, CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS = 0x80, 0x20000, 0x02000000, 0x04000000
 CLONE_NEWIPC, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x08000000, 0x10000000, 0x20000000, 0x40000000
-RUN_NAMESPACES = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWPID | CLONE_NEWNET  # and a time namespace
-SIGCHLD = 17
 KEYCTL_JOIN_SESSION_KEYRING = 1
 NEWROOT = "/tmp"  # a tmpfs is mounted over it in our private mount namespace; the host's /tmp is untouched
 libc = ctypes.CDLL(None, use_errno=True)
-libc_holding_gil = ctypes.PyDLL(None, use_errno=True)  # for clone(2): the interpreter must not run meanwhile
-RESULT_FD = [None]  # inside a run: the pipe its result line goes to
-DONE_FD = [None]  # inside a run: where it says that its line is written
 
 
 class JsonContext:  # what _json.make_scanner reads from json.JSONDecoder, without importing json (and re)
@@ -40,7 +35,7 @@ def json_dumps(value):
 
 
 class SetupError(Exception):
-    """An isolation step the kernel refused: the zygote exits 125, a run answers {"error": ...}."""
+    """An isolation step the kernel refused: the worker exits 125 at start, a run answers {"error": ...}."""
 
 
 def fail(step):
@@ -90,6 +85,7 @@ DENIED = (
     "ptrace process_vm_readv process_vm_writev process_madvise process_mrelease pidfd_getfd kcmp "  # other processes
     "perf_event_open bpf "
     "unshare setns mount umount2 pivot_root chroot open_tree move_mount fsopen fsconfig fsmount fspick mount_setattr "
+    "bind listen connect accept accept4 "  # no socket has an address: the worker's network namespace carries nothing
     "shmget shmat shmdt shmctl semget semop semtimedop semctl msgget msgsnd msgrcv msgctl "  # SysV IPC
     "mq_open mq_unlink mq_timedsend mq_timedreceive mq_notify mq_getsetattr "  # POSIX message queues
     "io_uring_setup io_uring_enter io_uring_register userfaultfd "  # kernel surface, no test uses them
@@ -137,7 +133,7 @@ class SockFprog(ctypes.Structure):
 
 
 class SeccompProgram:
-    """The compiled filter as the prctl wants it, built once in the zygote."""
+    """The compiled filter as the prctl wants it, built once in the worker."""
 
     def __init__(self, program):
         self.buffer = ctypes.create_string_buffer(program, len(program))
@@ -204,7 +200,7 @@ class Cgroup:
         try:
             os.rmdir(self.name, dir_fd=self.parent_fd)
         except OSError:
-            pass  # tasks still leaving; the next zygote removes it (remove_stale)
+            pass  # tasks still leaving; the next worker removes it (remove_stale)
 
 
 def cgroup_mounts():
@@ -232,7 +228,7 @@ def own_cgroups():
 
 
 def remove_stale(parent):
-    """Empty cgroups of zygotes that were killed (their name holds their host pid, which is gone)."""
+    """Empty cgroups of workers that were killed (their name holds their host pid, which is gone)."""
     for name in os.listdir(parent):
         if name.startswith("ded-sandbox-") and not os.path.exists("/proc/" + name[12:]):
             try:
@@ -307,26 +303,17 @@ class Cgroups:
 
     def set_limits(self, job):
         if "memory" in self.groups:
-            self.set_memory(job["memory_bytes"], job["memory_bytes"] if self.groups["memory"].version == 1 else 0)
-        # the zygote, this run's init and the last run's while it exits are tasks of the cgroup too
-        if "pids" in self.groups and not self.groups["pids"].write("limit", job["max_processes"] + 3):
+            memory = self.groups["memory"]
+            memory.write("swap", job["memory_bytes"])  # v1 memsw may not be below the limit: set it first and after
+            if not memory.write("limit", job["memory_bytes"]):
+                fail("cgroup memory limit")
+            memory.write("swap", job["memory_bytes"] if memory.version == 1 else 0)
+        # the worker is a task of the cgroup too
+        if "pids" in self.groups and not self.groups["pids"].write("limit", job["max_processes"] + 1):
             fail("cgroup pids limit")
 
-    def set_memory(self, limit, swap):
-        memory = self.groups["memory"]
-        memory.write("swap", limit)  # v1 memsw may not be below the limit: set it first and after
-        if not memory.write("limit", limit):
-            fail("cgroup memory limit")
-        memory.write("swap", swap)
-
-    def lift_memory_limit(self):
-        """Once the tests are over: the result the run's init builds is not the program's memory."""
-        if "memory" in self.groups:
-            unlimited = -1 if self.groups["memory"].version == 1 else "max"
-            self.set_memory(unlimited, unlimited)
-
     def join(self):
-        """The zygote joins once; every run and test process is born inside. A process moving between cgroups waits
+        """The worker joins once; every test process is born inside. A process moving between cgroups waits
         for an RCU grace period (tens of milliseconds on a loaded machine), a fork does not."""
         for fd in {g.path: g.procs for g in self.groups.values()}.values():
             os.write(fd, b"0")  # "0": the writing process itself
@@ -356,7 +343,7 @@ class Cgroups:
             group.remove()
 
 
-# --- the root (once per zygote) ----------------------------------------------------------------------------------------
+# --- the root (once per worker) ----------------------------------------------------------------------------------------
 def mount(src, target, fstype, flags, data=None, required=True):
     enc = lambda s: None if s is None else s.encode()
     if libc.mount(enc(src), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
@@ -367,14 +354,13 @@ def mount(src, target, fstype, flags, data=None, required=True):
 
 
 def open_private_proc():
-    """A procfs of the zygote's pid namespace that only trusted processes hold (an fd to a detached mount, never in
-    the tree): timers read a test's CPU queueing from it, runs their clock offsets. None where the kernel refuses."""
+    """A procfs of the worker's pid namespace that only trusted code holds (an fd to a detached mount, never in the
+    tree): the timers read a test's CPU queueing from it, a run resets pids and clocks through it."""
     path = NEWROOT + "/.proc"
     os.mkdir(path)
-    fd = None
-    if mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, required=False):
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        libc.umount2(path.encode(), MNT_DETACH)
+    mount("proc", path, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    libc.umount2(path.encode(), MNT_DETACH)
     os.rmdir(path)
     return fd
 
@@ -451,7 +437,7 @@ def warm_up():
     json_loads(json_dumps({"tests": [{"a": [1, 2.5, "x", None, True]}]}))
 
 
-class Zygote:
+class Worker:
     def __init__(self):
         warm_up()
         host_pid = int(os.readlink("/proc/self"))  # still the host's procfs: names our cgroups uniquely
@@ -460,45 +446,119 @@ class Zygote:
         self.cgroups.join()
         join_fresh_session_keyring()  # the caller's session keyring is not held inside
         self.proc_fd = build_root()
+        names = [name for _, name in _socket.if_nameindex()]
+        if names != ["lo"]:
+            fail("network namespace has interfaces %s" % names)
+        if libc.sethostname(b"sandbox", 7) != 0 or libc.setdomainname(b"(none)", 6) != 0:
+            fail("sethostname")
 
 
-# --- a run: fresh namespaces, then pid 1 of them ----------------------------------------------------------------------
-def fork_run():
-    """os.fork() into fresh net, ipc, uts, pid and mount namespaces, the child being pid 1 of them. Python 3.11
-    has no os.unshare, and unshare(CLONE_NEWPID) would only move a further child: this is clone(2) with the
-    namespace flags, inside the interpreter's own fork hooks, as os.fork does it."""
-    ctypes.pythonapi.PyOS_BeforeFork()
-    pid = libc_holding_gil.syscall(SECCOMP.seccomp_syscall_resolve_name(b"clone"), RUN_NAMESPACES | SIGCHLD,
-                                   None, None, None, None)
-    errno = ctypes.get_errno()
-    (ctypes.pythonapi.PyOS_AfterFork_Child if pid == 0 else ctypes.pythonapi.PyOS_AfterFork_Parent)()
-    if pid < 0:
-        ctypes.set_errno(errno)
-        fail("clone into net, ipc, uts, pid and mount namespaces")
-    return pid
+# --- a run: this process (the worker's pid 1) resets, then forks one process per test ---------------------------------
+# The worker never holds a program's data: the job's program and inputs, HumanEval's test, and every output pass
+# between pipes and memfds through COPY, a buffer wiped after each use. Freed memory keeps what it held, and every
+# test process is a fork of this one: so nothing of one run reaches a later one.
+COPY = bytearray(1 << 16)
+COPY_BYTES = (ctypes.c_char * len(COPY)).from_buffer(COPY)
 
 
-def enter_run(job, z):
-    """The run's pid 1, first: its network holds only lo; its own host name, session keyring and tmpfs; and a time
-    namespace for the tests, unshared here (it moves only the children to come) with clocks that start near zero."""
-    names = [name for _, name in _socket.if_nameindex()]
-    if names != ["lo"]:
-        fail("network namespace has interfaces %s" % names)
-    if libc.sethostname(b"sandbox", 7) != 0 or libc.setdomainname(b"(none)", 6) != 0:
-        fail("sethostname")
+def copy_between(src, dst, size, offset=None):
+    """`size` bytes from fd src (at `offset`, else where it stands) to fd dst, through COPY, which is then wiped."""
+    view = memoryview(COPY)
+    try:
+        while size:
+            chunk = view[:min(size, len(COPY))]
+            n = os.readv(src, [chunk]) if offset is None else os.preadv(src, [chunk], offset)
+            if n == 0:
+                fail("job frame cut short")
+            write_all(dst, chunk[:n])
+            size -= n
+            offset = None if offset is None else offset + n
+    finally:
+        ctypes.memset(COPY_BYTES, 0, len(COPY))
+
+
+def read_job():
+    """A job frame from the host: 24 hex digits (the sizes of the limits, the job and the secret), then the three.
+    The limits (mode, sizes, times: no program data) are parsed here; the job (program, inputs) goes to a memfd that
+    only the test process reads, the secret (HumanEval's test) to one that only the judge reads, after the candidate
+    is forked (see judge)."""
+    header = bytearray(24)
+    first = os.readv(0, [header])
+    if first == 0:
+        raise NoMoreJobs()
+    read_into(0, memoryview(header)[first:])
+    sizes = [int(header[i:i + 8], 16) for i in (0, 8, 16)]
+    limits = bytearray(sizes[0])
+    read_into(0, memoryview(limits))
+    job = json_loads(limits.decode())
+    job["job_fd"], job["secret_fd"] = memfd("job"), memfd("secret")
+    copy_between(0, job["job_fd"], sizes[1])
+    copy_between(0, job["secret_fd"], sizes[2])
+    return job
+
+
+class NoMoreJobs(Exception):
+    """The host closed the pipe: the worker ends."""
+
+
+def read_into(fd, view):
+    """Fills `view` from `fd` (exact reads: nothing of a later job is consumed)."""
+    done = 0
+    while done < len(view):
+        n = os.readv(fd, [view[done:]])
+        if n == 0:
+            fail("job frame cut short")
+        done += n
+
+
+def run_job(z, job):
+    """One run: reset, then the tests one after the other, each answered on stdout as it ends."""
+    try:
+        reset_run(z, job)
+        budget = job["run_output_bytes"]
+        for index in range(job["tests"]):
+            meta, kept = run_test(z, job, index, budget)
+            budget -= kept
+            if meta["setup_failed"] or meta["output_truncated"] or job["stop_at_first_failure"] and not meta["passed"]:
+                break
+        end_run()
+        write_all(1, b'{"done":true}\n')
+    finally:
+        for name in ("job_fd", "secret_fd"):
+            os.close(job[name])
+
+
+def reset_run(z, job):
+    """What a run starts from: no process left, pids from 2 again (they would tell what the last run did), a fresh
+    session keyring, a time namespace for its tests with clocks near zero, its own tmpfs, the worker's cgroups set
+    to its limits."""
+    kill_leftovers()
+    fd = os.open("sys/kernel/ns_last_pid", os.O_WRONLY, dir_fd=z.proc_fd)
+    try:
+        os.write(fd, b"1")
+    finally:
+        os.close(fd)
     join_fresh_session_keyring()
     if libc.unshare(CLONE_NEWTIME) != 0:
         fail("unshare time namespace")
     reset_clocks(z.proc_fd)
+    os.chdir("/")
+    libc.umount2(b"/sandbox", MNT_DETACH)  # the last run's, if it ended before unmounting it
     mount("tmpfs", "/sandbox", "tmpfs", MS_NOSUID | MS_NODEV,
           "size=%d,nr_inodes=4096,mode=0700,uid=%d,gid=%d" % (job["workdir_bytes"], job["uid"], job["gid"]))
     os.chdir("/sandbox")
+    z.cgroups.set_limits(job)
+
+
+def end_run():
+    kill_leftovers()
+    os.chdir("/")
+    if libc.umount2(b"/sandbox", MNT_DETACH) != 0:  # its pages are freed now, a fresh tmpfs for the next run
+        fail("umount /sandbox")
 
 
 def reset_clocks(proc_fd):
     """Monotonic and boot time start near zero in the tests' time namespace: the host's uptime stays unknown."""
-    if proc_fd is None:
-        return
     offsets = "monotonic %d 0\nboottime %d 0\n" % (-int(time.clock_gettime(time.CLOCK_MONOTONIC)),
                                                    -int(time.clock_gettime(time.CLOCK_BOOTTIME)))
     fd = os.open("self/timens_offsets", os.O_WRONLY, dir_fd=proc_fd)
@@ -510,151 +570,60 @@ def reset_clocks(proc_fd):
         os.close(fd)
 
 
-def read_job():
-    """A job frame from the host: 16 hex digits (the sizes of the JSON job and of the secret), the JSON, the secret.
-    The secret (HumanEval's test, with the expected values in its asserts) goes to a memfd and is wiped from this
-    process's memory: only the judge reads it, after the candidate's process is forked (see judge)."""
-    json_size, secret_size = job_header()
-    job = json_loads(read_exactly(json_size).decode())
-    secret = bytearray(secret_size)
-    read_into(0, memoryview(secret))
-    job["secret_fd"] = memfd("check", secret)
-    if secret_size:
-        ctypes.memset((ctypes.c_char * secret_size).from_buffer(secret), 0, secret_size)
-    return job
+def memfd(name):
+    return os.memfd_create(name, 0)
 
 
-def job_header():
-    header = read_exactly(16)
-    return int(header[:8], 16), int(header[8:], 16)
-
-
-def read_exactly(size):
-    data = bytearray(size)
-    read_into(0, memoryview(data))
-    return bytes(data)
-
-
-def read_into(fd, view):
-    """Fills `view` from `fd` (exact reads: nothing of a later job is consumed); returns its size."""
-    done = 0
-    while done < len(view):
-        n = os.readv(fd, [view[done:]])
-        if n == 0:
-            fail("job frame cut short")
-        done += n
-    return done
-
-
-def guarded(function, *args):
-    """Runs a forked process's body; never returns into the zygote's loop, whatever the body raises. Once its one
-    line (a result or an error) is written, it says so on DONE_FD."""
+def run_test(z, job, index, budget):
+    """One test in its own process; answers a line of what the kernel measured, then the output kept (stdout's head,
+    stderr's tail, the report's head; `budget` bounds what the whole run sends), copied without being read."""
+    fds = [memfd("stdin"), memfd("stdout"), memfd("stderr"), memfd("report"), job["secret_fd"], job["job_fd"]]
     try:
-        function(*args)
-    except BaseException as e:
-        message = str(e) if isinstance(e, SetupError) else "sandbox failed: %s: %s" % (type(e).__name__, e)
-        write_all(RESULT_FD[0], json_dumps({"error": message}).encode() + b"\n")
+        clock = TestClock(z)
+        pid = os.fork()
+        if pid == 0:
+            run_child(job, index, fds, z)
+        status, over = wait_within_limits(job, pid, clock)
+        kill_leftovers()
+        cpu, memory_limit = clock.cpu_seconds(), clock.oom_killed()
+        sizes = [os.fstat(fd).st_size for fd in fds[1:4]]
+        kept_out = min(sizes[0], job["max_output_bytes"], budget)
+        kept_report = min(sizes[2], job["max_output_bytes"], budget - kept_out)
+        kept_err = min(sizes[1], job["stderr_tail_bytes"])
+        report_start = report_prefix(fds[3])
+        meta = {"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+                "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+                "cpu_ms": int(cpu * 1000), "wall_timeout": over == "wall", "cpu_timeout": over == "cpu",
+                "memory_limit": memory_limit, "memory_peak": z.cgroups.peak(), "stdout_bytes": sizes[0],
+                "output_truncated": kept_out < min(sizes[0], job["max_output_bytes"])
+                or kept_report < min(sizes[2], job["max_output_bytes"]),
+                "setup_failed": report_start == "setup_failed", "blobs": [kept_out, kept_err, kept_report]}
+        write_all(1, json_dumps({"test": meta}).encode() + b"\n")
+        copy_between(fds[1], 1, kept_out, 0)
+        copy_between(fds[2], 1, kept_err, sizes[1] - kept_err)
+        copy_between(fds[3], 1, kept_report, 0)
+        meta["passed"] = meta["exit"] == 0 and report_start == "ok" and not (over or memory_limit)
+        return meta, kept_out + kept_report
     finally:
-        os.write(DONE_FD[0], b".")
-        os._exit(0)
+        for fd in fds[:4]:
+            os.close(fd)
 
 
-def supervise(z):
-    """pid 1 of the run: reads the job, sets the worker's cgroup limits, forks one process per test, and writes
-    the result line straight to the host."""
-    if os.getpid() != 1:
-        fail("pid namespace")  # kill(-1) below must reach this run's processes only
-    job = read_job()
-    enter_run(job, z)
-    null = os.open("/dev/null", os.O_RDWR)
-    os.dup2(null, 0)
-    z.cgroups.set_limits(job)
-    results, budget = [], job["run_output_bytes"]
-    for test in job["tests"]:
-        result, kept = run_test(job, test, z, budget)
-        results.append(result)
-        budget -= kept
-        if result["output_truncated"] or job["stop_at_first_failure"] and not looks_passed(results[-1]):
-            break
-    empty("/sandbox")
-    z.cgroups.lift_memory_limit()
-    write_all(RESULT_FD[0], json_dumps({"tests": results}).encode() + b"\n")
-
-
-def empty(top):
-    """Frees the tmpfs's pages now: the run's namespaces go away after its result, while the worker's next run
-    already counts memory in the same cgroup."""
-    stack = [top]
-    while stack:
-        path = stack[-1]
-        entries = list(os.scandir(path))
-        if not entries:
-            if path != top:
-                os.rmdir(path)
-            stack.pop()
-        for entry in entries:
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(entry.path)
-            else:
-                os.unlink(entry.path)
-
-
-def looks_passed(r):  # the host still compares the output; this only stops after a crash or a limit
-    return r["exit"] == 0 and r["result"].startswith("ok") and not r["wall_timeout"] and not r["cpu_timeout"] \
-        and not r["memory_limit"]
-
-
-def memfd(name, content=b""):
-    fd = os.memfd_create(name, 0)
-    if content:
-        os.write(fd, content)
-        os.lseek(fd, 0, os.SEEK_SET)
-    return fd
-
-
-def read_head(fd, limit):
-    size = os.lseek(fd, 0, os.SEEK_END)
-    return os.pread(fd, limit, 0) if size else b"", size
-
-
-def read_tail(fd, limit):
-    size = os.lseek(fd, 0, os.SEEK_END)
-    return os.pread(fd, limit, max(0, size - limit)) if size else b""
-
-
-def run_test(job, test, z, budget):
-    """One test; `budget` bounds the output kept (stdout and report) for the whole run, so that a program printing
-    megabytes on every test of a long run costs this process and the host no more than that."""
-    fds = [memfd("stdin", test.encode() if job["mode"] == "stdio" else b""), memfd("stdout"), memfd("stderr"),
-           memfd("result"), os.dup(job["secret_fd"])]  # fd 4: only HumanEval's judge reads it
-    clock = TestClock(z)
-    pid = os.fork()
-    if pid == 0:
-        run_child(job, test, fds, z)
-    status, over = wait_within_limits(job, pid, clock)
-    kill_leftovers()
-    cpu, memory_limit = clock.cpu_seconds(), clock.oom_killed()
-    out, out_size = read_head(fds[1], min(job["max_output_bytes"], budget))
-    err = read_tail(fds[2], job["stderr_tail_bytes"])
-    res, res_size = read_head(fds[3], min(job["max_output_bytes"], budget - len(out)))
-    truncated = len(out) < min(out_size, job["max_output_bytes"]) or len(res) < min(res_size, job["max_output_bytes"])
-    for fd in fds:
-        os.close(fd)
-    if res.startswith(b"setup_failed\t"):  # a program can forge it too, but only to get sandbox_error
-        raise SetupError(res[13:].decode("utf-8", "replace"))
-    return ({"exit": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
-            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "cpu_ms": int(cpu * 1000), "wall_timeout": over == "wall", "cpu_timeout": over == "cpu",
-            "memory_limit": memory_limit, "memory_peak": z.cgroups.peak(), "stdout_bytes": out_size,
-            "output_truncated": truncated,
-            "stdout": out.decode("utf-8", "replace"), "stderr_tail": err.decode("utf-8", "replace"),
-            "result": res.decode("utf-8", "replace")}, len(out) + len(res))
+def report_prefix(fd):
+    """What the report starts with, "ok", "setup_failed" or other, read through COPY (the rest is the program's)."""
+    view = memoryview(COPY)[:13]
+    try:
+        n = os.preadv(fd, [view], 0)
+        return "setup_failed" if bytes(view[:n]) == b"setup_failed\t" else "ok" if bytes(view[:min(n, 2)]) == b"ok" \
+            else "other"
+    finally:
+        ctypes.memset(COPY_BYTES, 0, len(COPY))
 
 
 class TestClock:
     """CPU time of all of a test's processes: the worker's cgroup counts every one, dead or alive. Without one it is
-    what the run's pid 1 can see: live processes (own and waited-for children's time, /proc/PID/stat) plus the ones
-    it reaped; the CPU of workers auto-reaped under SIGCHLD=SIG_IGN is then lost, and only the wall limit stops them."""
+    what this pid 1 can see: live processes (own and waited-for children's time, /proc/PID/stat) plus the ones it
+    reaped; the CPU of workers auto-reaped under SIGCHLD=SIG_IGN is then lost, and only the wall limit stops them."""
 
     def __init__(self, z):
         self.z = z
@@ -663,7 +632,6 @@ class TestClock:
         self.oom_start = z.cgroups.oom_kills()
         z.cgroups.reset_peak()
         self.start = time.monotonic()
-        self.outer_pid = None
 
     def cpu_seconds(self):
         if self.cgroup_start is not None:
@@ -674,31 +642,11 @@ class TestClock:
         return self.z.cgroups.oom_kills() > self.oom_start
 
     def unqueued_wall(self, pid):
-        return time.monotonic() - self.start - queued_seconds(self.z.proc_fd, self.outer(pid))
-
-    def outer(self, pid):
-        """The test's pid in the zygote's namespace, where the private procfs lives (a pidfd's fdinfo says it)."""
-        if self.outer_pid is None and self.z.proc_fd is not None:
-            self.outer_pid = outer_pid(self.z.proc_fd, pid)
-        return self.outer_pid
+        return time.monotonic() - self.start - queued_seconds(self.z.proc_fd, pid)
 
 
-def outer_pid(proc_fd, pid):
-    pidfd = os.pidfd_open(pid)
-    try:
-        with open(os.open("self/fdinfo/%d" % pidfd, os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
-            for line in f:
-                if line.startswith(b"Pid:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    finally:
-        os.close(pidfd)
-    return None
-
-
-def run_child(job, test, fds, z):
-    """In the forked test process: wire fds, join the cgroups, set limits, drop privileges, load the seccomp filter,
+def run_child(job, index, fds, z):
+    """In the forked test process: wire fds, read its job, set limits, drop privileges, load the seccomp filter,
     run the program; never returns."""
     code = 125
     TEST_PID[0] = os.getpid()
@@ -706,6 +654,11 @@ def run_child(job, test, fds, z):
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
         try:
+            job = dict(job, **json_loads(os.pread(5, os.fstat(5).st_size, 0).decode()))
+            test = job["inputs"][index]
+            if job["mode"] == "stdio":
+                write_all(0, test.encode())
+                os.lseek(0, 0, os.SEEK_SET)
             enter_test(job, z)
         except BaseException as e:
             os.write(3, ("setup_failed\t%s" % (e if isinstance(e, SetupError) else repr(e))).encode())
@@ -720,11 +673,10 @@ def run_child(job, test, fds, z):
 
 
 def enter_test(job, z):
-    if z.proc_fd is not None:  # the cgroup's OOM killer picks a test's process first, never the zygote or pid 1
-        fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=z.proc_fd)
-        os.write(fd, b"1000")
-        os.close(fd)
-    os.closerange(5, 1 << 16)  # keeps stdin, stdout, stderr, the report (fd 3) and the secret (fd 4)
+    fd = os.open("self/oom_score_adj", os.O_WRONLY, dir_fd=z.proc_fd)
+    os.write(fd, b"1000")  # the cgroup's OOM killer picks a test's process first, never the worker
+    os.close(fd)
+    os.closerange(5, 1 << 16)  # keeps stdin, stdout, stderr, the report (fd 3) and the secret (fd 4), not the job
     if job["mode"] != "humaneval":
         os.close(4)
     set_limits(job)
@@ -1021,13 +973,11 @@ CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def live_cpu(proc_fd):
-    """CPU seconds of the live processes of the zygote's namespace other than itself and this pid 1: their own and
-    their waited-for children's (utime, stime, cutime, cstime of /proc/PID/stat). Only one run lives there."""
-    if proc_fd is None:
-        return 0.0
-    total, me = 0, os.readlink("self", dir_fd=proc_fd)
+    """CPU seconds of the live processes of the worker's namespace but itself: their own and their waited-for
+    children's (utime, stime, cutime, cstime of /proc/PID/stat). Only one run lives there."""
+    total = 0
     for name in os.listdir(proc_fd):
-        if name.isdigit() and name not in ("1", me):
+        if name.isdigit() and name != "1":
             try:
                 with open(os.open(name + "/stat", os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
@@ -1039,8 +989,6 @@ def live_cpu(proc_fd):
 
 def queued_seconds(proc_fd, pid):
     """Seconds the process spent runnable but waiting for a CPU (/proc/PID/schedstat, second field)."""
-    if proc_fd is None or pid is None:
-        return 0.0
     try:
         with open(os.open("%d/schedstat" % pid, os.O_RDONLY, dir_fd=proc_fd), "rb") as f:
             return int(f.read().split()[1]) / 1e9
@@ -1061,54 +1009,20 @@ def kill_leftovers():
             return
 
 
-# --- the zygote's loop -------------------------------------------------------------------------------------------------
-# The zygote never reads a job: freed memory keeps what it held, and every later run is a fork of that memory. It
-# waits until bytes are there and forks the run's pid 1, which reads the job itself from the same pipe.
-FIONREAD = 0x541B
-
-
+# --- the worker's loop --------------------------------------------------------------------------------------------------
 def serve_jobs(z):
-    """One job at a time: the host sends the next one only once it has the result line of the last."""
+    """One run at a time: the host sends the next job once it has the last one's answer."""
     while True:
-        select.select([0], [], [])
-        waiting = ctypes.c_int(0)
-        if libc.ioctl(0, FIONREAD, ctypes.byref(waiting)) != 0 or waiting.value == 0:
-            return  # readable with nothing to read: the host closed the pipe
-        finished(serve(z))
-
-
-def serve(z):
-    """Starts one job in a fresh fork, which reads it and writes its own result line; returns the read end of its
-    done pipe. The zygote does not wait for the run to end: its namespaces take milliseconds to go (RCU grace
-    periods), and the worker's next job can start meanwhile."""
-    done_r, done_w = os.pipe()
-    try:
-        pid = fork_run()
-    except SetupError as e:  # the job stays unread: this worker ends, and the host starts another
-        write_all(1, json_dumps({"error": str(e)}).encode() + b"\n")
-        raise SystemExit(1)
-    if pid == 0:
-        os.close(done_r)
-        RESULT_FD[0], DONE_FD[0] = 1, done_w
-        guarded(supervise, z)
-    os.close(done_w)
-    return done_r
-
-
-def finished(done_r):
-    """Waits until the run in flight has written its line; writes an error line for it if it died first."""
-    if os.read(done_r, 1) != b".":
-        write_all(1, json_dumps({"error": "sandbox run ended without a result"}).encode() + b"\n")
-    os.close(done_r)
-    reap()
-
-
-def reap():
-    try:
-        while os.waitpid(-1, os.WNOHANG)[0]:
-            pass
-    except ChildProcessError:
-        pass
+        try:
+            job = read_job()
+        except NoMoreJobs:
+            return
+        try:
+            run_job(z, job)
+        except Exception as e:  # the worker's state is unknown: it answers, then ends (the host starts another)
+            message = str(e) if isinstance(e, SetupError) else "sandbox failed: %s: %s" % (type(e).__name__, e)
+            write_all(1, json_dumps({"error": message}).encode() + b"\n")
+            return
 
 
 def main():
@@ -1116,13 +1030,13 @@ def main():
     try:
         if os.getpid() != 1:
             fail("pid namespace")  # kill(-1) must reach the run's processes only
-        z = Zygote()
+        z = Worker()
     except SetupError as e:
         sys.stderr.write("%s\n" % e)
         sys.stderr.flush()
         os._exit(125)
     import gc
-    gc.freeze()  # the zygote's objects: no collection in a run walks them, so their pages stay shared
+    gc.freeze()  # the worker's objects: no collection in a test walks them, so their pages stay shared
     try:
         write_all(1, json_dumps({"ready": z.cgroups.describe(), "cgroups": z.cgroups.paths()}).encode() + b"\n")
         serve_jobs(z)

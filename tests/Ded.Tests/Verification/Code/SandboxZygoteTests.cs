@@ -29,10 +29,15 @@ public sealed class SandboxZygoteTests(SandboxFixture fixture)
             sys.left = True
             os.umask(0)
             signal.signal(signal.SIGTERM, signal.SIG_IGN)
-            keep = socket.socket(socket.AF_UNIX)
-            keep.bind("\0{{token}}")
+            for _ in range(20):  # pids the next run would start from, if the pid namespace were not reset
+                if os.fork() == 0:
+                    os._exit(0)
             a, b = socket.socketpair(socket.AF_UNIX)
-            socket.send_fds(a, [b"x"], [keep.fileno(), a.fileno(), b.fileno()])  # a cycle only the kernel's GC frees
+            socket.send_fds(a, [b"x"], [a.fileno(), b.fileno()])  # a cycle only the kernel's GC frees
+            try:
+                socket.socket(socket.AF_UNIX).bind("\0{{token}}")  # a name the next run could look for
+            except PermissionError:
+                pass
             up_r, up_w = os.pipe()
             subprocess.Popen(["/usr/bin/python3", "-c", "import os, time; os.write(%d, b'up'); time.sleep(300)" % up_w, "{{token}}"],
                              start_new_session=True, pass_fds=[up_w])
@@ -42,20 +47,20 @@ public sealed class SandboxZygoteTests(SandboxFixture fixture)
         var inspect = $$"""
             import builtins, os, resource, signal, socket, sys
             import math
-            bound = socket.socket(socket.AF_UNIX)
             try:
-                bound.bind("\0{{token}}")
-                name = "free"
-            except OSError:
-                name = "taken"
+                socket.socket(socket.AF_UNIX).connect("\0{{token}}")
+                name = "reached"
+            except PermissionError:
+                name = "denied"
             print(os.listdir("/sandbox"), "LEFT" in os.environ, "fractions" in sys.modules, "json" in sys.modules,
                   len("ab"), math.sqrt(4), hasattr(sys, "left"), oct(os.umask(0o22)),
-                  signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, resource.getrlimit(resource.RLIMIT_NOFILE), name)
+                  signal.getsignal(signal.SIGTERM) == signal.SIG_DFL, resource.getrlimit(resource.RLIMIT_NOFILE), name,
+                  os.getpid())
             """;
         var first = await SandboxFixture.RunRawAsync(sandbox, pollute, "up");
         var second = await SandboxFixture.RunRawAsync(sandbox, inspect);
         Assert.Equal(("up", CodeStatus.Passed), (first.Run.Stdout.Trim(), first.Status)); // its daemon was running
-        Assert.Equal("[] False False False 2 2.0 False 0o22 True (64, 64) free", second.Run.Stdout.Trim());
+        Assert.Equal("[] False False False 2 2.0 False 0o22 True (64, 64) denied 2", second.Run.Stdout.Trim());
         Assert.Empty(SandboxIsolationTests.ProcessesWithArgument(token));
     }
 
