@@ -79,6 +79,7 @@ ACT_ALLOW, ACT_KILL_PROCESS, FLTATR_ACT_BADARCH = 0x7FFF0000, 0x80000000, 2
 CMP_NE, CMP_EQ, CMP_GE, CMP_MASKED_EQ = 1, 4, 5, 7
 EPERM, ENOSYS, EAFNOSUPPORT = 1, 38, 97
 AF_UNIX, AF_INET, AF_INET6 = 1, 2, 10
+SOCK_DGRAM, SOCK_SEQPACKET = 2, 5
 # What no test needs, each a way out or a wide kernel surface (docs/sandbox.md, threat table).
 DENIED = (
     "keyctl add_key request_key "  # kernel keyrings are not namespaced: a channel to the host and between runs
@@ -98,7 +99,8 @@ DENIED = (
 def compile_seccomp():
     """The filter as BPF bytes: everything allowed but DENIED (EPERM), namespace flags on clone, clone3 (ENOSYS, so
     libc falls back to clone, whose flags the filter can read), prlimit on another process, and sockets other than
-    unix, IPv4 and IPv6 (vsock, netlink, packet, alg...: EAFNOSUPPORT)."""
+    unix (stream only), IPv4 and IPv6 (vsock, netlink, packet, alg...: EAFNOSUPPORT); with bind, listen, connect
+    and accept denied, no socket has an address, so the worker's network namespace carries nothing between runs."""
     ctx = SECCOMP.seccomp_init(ACT_ALLOW)
     if not ctx or SECCOMP.seccomp_attr_set(ctx, FLTATR_ACT_BADARCH, ACT_KILL_PROCESS) != 0:
         fail("seccomp_init")
@@ -119,6 +121,8 @@ def compile_seccomp():
         for family in [0] + [f for f in range(3, 10)]:
             deny(name, EAFNOSUPPORT, (0, CMP_EQ, family, 0))
         deny(name, EAFNOSUPPORT, (0, CMP_GE, AF_INET6 + 1, 0))
+        for kind in (SOCK_DGRAM, SOCK_SEQPACKET):  # a unix datagram socket binds itself to an address when it sends
+            deny(name, EPERM, (0, CMP_EQ, AF_UNIX, 0), (1, CMP_MASKED_EQ, 0xF, kind))
     out = os.memfd_create("seccomp", os.MFD_CLOEXEC)
     if SECCOMP.seccomp_export_bpf(ctx, out) != 0:
         fail("seccomp_export_bpf")

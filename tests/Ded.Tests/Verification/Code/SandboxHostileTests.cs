@@ -81,14 +81,15 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
             "denied denied denied denied denied denied denied denied denied denied"
         },
         {
-            "socket families outside the network namespace: vsock, netlink, packet, alg, bluetooth (issue 6)",
+            "socket families outside the network namespace (vsock, netlink, packet, alg, bluetooth: issue 6), unix datagrams",
             """
             report(*[attempt(lambda: socket.socket(family, kind)) for family, kind in
                      ((40, socket.SOCK_STREAM), (16, socket.SOCK_RAW), (17, socket.SOCK_RAW), (38, socket.SOCK_SEQPACKET),
                       (31, socket.SOCK_STREAM), (0, socket.SOCK_STREAM))],
-                   "unix" if len(socket.socketpair()) == 2 else "no unix")
+                   "unix" if len(socket.socketpair()) == 2 else "no unix",
+                   attempt(lambda: socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)))
             """,
-            "denied denied denied denied denied denied unix"
+            "denied denied denied denied denied denied unix denied"
         },
         {
             "SysV and POSIX shared memory, semaphores and queues (issue 3)",
