@@ -15,11 +15,11 @@ public sealed record LinuxSandboxOptions
     public uint UidBase { get; init; } = 2_000_000_000u + 256u * (uint)(Environment.ProcessId % 1_000_000);
 }
 
-/// <summary>Runs Python in a sandbox per run: fresh net, ipc, uts, pid, mount and time namespaces, a read-only minimal
-/// root, an unprivileged uid (or a capability-less user namespace when not root), a seccomp filter, a session keyring
-/// of its own, and cgroups bounding memory, processes and CPU time of all its processes together. Each worker keeps a
-/// pre-started zygote that forks every run from a pristine state, so isolation costs no interpreter start. Exactly
-/// what is isolated: docs/sandbox.md.</summary>
+/// <summary>Runs Python in a sandbox: per worker, a pre-started zygote that is pid 1 of its own net, ipc, uts, pid and
+/// mount namespaces over a read-only minimal root; per run, a reset (no process left, pids from 2, a fresh session
+/// keyring, time namespace and tmpfs); per test, a fork of the zygote's pristine state with an unprivileged uid (or no
+/// capabilities when not root), a seccomp filter, and cgroups bounding memory, processes and CPU time of all its
+/// processes together. Isolation costs no interpreter start. Exactly what is isolated: docs/sandbox.md.</summary>
 public sealed class LinuxSandbox : ISandbox, IDisposable
 {
     // The host's own deadline only catches a sandbox that stopped working: pid 1 enforces the limits per test
@@ -165,7 +165,7 @@ public sealed class LinuxSandbox : ISandbox, IDisposable
             psi.ArgumentList.Add("--user");
             psi.ArgumentList.Add("--map-root-user");
         }
-        // The zygote's own namespaces; each run adds fresh net, ipc, uts, pid, mount and time namespaces of its own.
+        // The zygote's namespaces, shared by its runs one after another (each run gets a fresh time namespace).
         foreach (var arg in new[] { "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--",
                      _options.PythonPath, "-I", "-S", "-c", _initScript })
             psi.ArgumentList.Add(arg);

@@ -14,7 +14,8 @@ public sealed record SandboxContainment(string? Memory, string? Processes, strin
 }
 
 /// <summary>One worker's pre-started sandbox: `unshare` + sandbox_init.py, which builds the root, cgroups and seccomp
-/// filter once and then forks a fresh, fully isolated run per job line. Not thread-safe: one run at a time.</summary>
+/// filter once, then per job frame resets what a run could leave and forks one isolated process per test, answering
+/// each test as it ends. Not thread-safe: one run at a time.</summary>
 internal sealed class SandboxZygote : IDisposable
 {
     private const int SetupFailedExit = 125; // sandbox_init.py's exit code when an isolation step fails

@@ -147,19 +147,23 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
         },
         {
             // x86_64 machine code: the classic filter bypass is a 32-bit syscall (int 0x80) from a 64-bit process
-            "a 32-bit syscall into the 64-bit filter kills the process",
+            "a 32-bit (i386) or x32 syscall into the 64-bit filter kills the process",
             """
             import mmap
-            child = os.fork()
-            if child == 0:
+            def in_child(call):
+                child = os.fork()
+                if child == 0:
+                    call()
+                    os._exit(0)
+                _, status = os.waitpid(child, 0)
+                return "killed by %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exited"
+            def i386():
                 code = mmap.mmap(-1, 4096, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
                 code.write(bytes([0xB8, 0x14, 0, 0, 0, 0xCD, 0x80, 0xC3]))  # mov eax, 20 (i386 getpid); int 0x80; ret
                 ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.addressof(ctypes.c_char.from_buffer(code)))()
-                os._exit(0)
-            _, status = os.waitpid(child, 0)
-            report("killed by %d" % os.WTERMSIG(status) if os.WIFSIGNALED(status) else "exited")
+            report(in_child(i386), in_child(lambda: libc.syscall(0x40000000 | nr(b"keyctl"), 0, -3, 0)))  # x32 bit
             """,
-            "killed by 31"
+            "killed by 31 killed by 31"
         },
         {
             "the seccomp filter survives exec",
