@@ -45,7 +45,7 @@ public static class LabWorld
                     throw new InvalidOperationException($"the lab cannot draw {options.Count} distinct problems from {string.Join(", ", options.Families)} at difficulty {options.MinDifficulty}..{options.MaxDifficulty}");
                 continue;
             }
-            var gold = family.Solve(question, Slip.None) ?? throw new InvalidOperationException($"{family.Name} cannot solve its own question: {question}");
+            var gold = family.Solve(question, Slip.None, LabGranularity.Plain) ?? throw new InvalidOperationException($"{family.Name} cannot solve its own question: {question}");
             pool.Add(new LabProblem
             {
                 Id = $"{family.Name}-s{options.Seed}-{pool.Count:D5}",
@@ -60,10 +60,10 @@ public static class LabWorld
     }
 
     /// <summary>Reads a lab question back: its family and worked solution, or null when no family recognises it.</summary>
-    public static (string Family, LabDomain Domain, LabSolution Solution)? Solve(string question, Slip slip)
+    public static (string Family, LabDomain Domain, LabSolution Solution)? Solve(string question, Slip slip, LabGranularity granularity = LabGranularity.Plain)
     {
         foreach (var family in All)
-            if (family.Solve(question, slip) is { } solution)
+            if (family.Solve(question, slip, granularity) is { } solution)
                 return (family.Name, family.Domain, solution);
         return null;
     }

@@ -31,7 +31,7 @@ public sealed class EndpointStudent : IStudent
 
     public IStudent Fork() => throw NotTrainable();
 
-    public Task SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken) => throw NotTrainable();
+    public Task<SftReport> SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken) => throw NotTrainable();
 
     private static NotSupportedException NotTrainable() => new(
         "a served student (student: { endpoint: ... }) only samples and scores; it is trained elsewhere: " +

@@ -26,12 +26,17 @@ public sealed record SampleOptions
 /// <summary>A sampled answer and whether it hit the token limit before ending.</summary>
 public sealed record StudentSample(string Text, bool IsTruncated);
 
-/// <summary>Per-token log-probabilities (nats) and predictive entropies (bits) of a response under the student.</summary>
+/// <summary>Per-token log-probabilities (nats), predictive entropies (bits) and ranks (1 = the student's top choice)
+/// of a response under the student. A student that cannot rank (a served one) leaves <see cref="Ranks"/> empty.</summary>
 public sealed record TokenScores(IReadOnlyList<double> LogProbs, IReadOnlyList<double> EntropiesBits)
 {
+    public IReadOnlyList<int> Ranks { get; init; } = [];
     public double MeanLossNats => LogProbs.Count == 0 ? double.NaN : -LogProbs.Average();
     public double MeanEntropyBits => EntropiesBits.Count == 0 ? double.NaN : EntropiesBits.Average();
 }
+
+/// <summary>What one fine-tune did: the mean loss per target token at each optimizer step.</summary>
+public sealed record SftReport(IReadOnlyList<double> Losses);
 
 /// <summary>
 /// The student DED distils into: it fine-tunes, samples and scores. The lab's TorchSharp student (Ded.Student)
@@ -42,7 +47,7 @@ public interface IStudent : IDisposable
     /// <summary>An independent copy with the same weights (each condition fine-tunes its own copy of the base).</summary>
     IStudent Fork();
 
-    Task SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken);
+    Task<SftReport> SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken);
 
     /// <summary>For each prompt, <see cref="SampleOptions.SamplesPerPrompt"/> samples, in prompt order.</summary>
     Task<IReadOnlyList<IReadOnlyList<StudentSample>>> SampleAsync(IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken);

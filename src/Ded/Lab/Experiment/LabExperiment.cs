@@ -51,6 +51,10 @@ public static class LabExperiment
         var trained = new List<ConditionRun>();
         foreach (var corpus in corpora)
             trained.Add(await trainer.TrainAndEvaluateAsync(corpus, ct));
+        var negative = await trainer.TrainAndEvaluateAsync(
+            TestbedControls.WrongAnswers(corpora[0], smoke.Winner, (float)recipe.Sampling.Temperature, recipe.Sampling.Seed), ct);
+        var testbed = TestbedControls.Judge(trained[0], negative, baseResult, trained);
+        services.Log($"testbed {testbed.Summary}");
 
         var curation = CurationMetrics.Build(store, recipe, isQuick, started);
         return curation with
@@ -60,11 +64,13 @@ public static class LabExperiment
                 Seeds = options.Seeds, WallSeconds = clock.Elapsed.TotalSeconds,
                 Settings = new Dictionary<string, string>(curation.Run.Settings.Concat(options.Describe())),
             },
+            Testbed = testbed,
             SmokeTest = smoke.Metrics,
-            Conditions = trained.Select(c => c.ToMetrics(options)).ToList(),
+            Conditions = [.. trained.Select(c => c.ToMetrics(options)), negative.ToMetrics(options)],
             BaseStudent = baseResult.ToMetrics(options),
-            Claims = Claims.Judge(smoke, trained, baseResult, options),
+            Claims = Claims.Judge(smoke, trained, baseResult, testbed),
             Histograms = [.. curation.Histograms, .. smoke.EntropyHistograms],
+            LossCurves = [.. smoke.Students.Values.SelectMany(s => s.LossCurves), .. trained.Append(negative).SelectMany(c => c.LossCurves)],
         };
     }
 
