@@ -35,7 +35,7 @@ internal abstract class LabTeacherStyle
         return solution.Answer;
     }
 
-    protected virtual string[] Opening => ["Step by step.", "Let me work it out.", "One step at a time."];
+    protected virtual string[] Opening => Phrases.Careful;
 
     protected virtual string Format(string think, string answer, Random rng, float temperature) =>
         $"<think>\n{think}\n</think>\n\n{Pick(rng, temperature, "The answer is", "Answer:", "So the result is")} \\boxed{{{answer}}}";
@@ -47,13 +47,30 @@ internal abstract class LabTeacherStyle
     protected static bool Chance(Random rng, float temperature, double p) => rng.NextDouble() < p * Math.Clamp(temperature, 0, 2);
 }
 
+/// <summary>The sentences styles open their reasoning with (and verbose's filler).</summary>
+internal static class Phrases
+{
+    public static readonly string[] Plain = ["Let me solve it.", "Working:", "Solving."];
+    public static readonly string[] Careful = ["Step by step.", "Let me work it out.", "One step at a time."];
+    public static readonly string[] Granular = ["Small steps.", "Piece by piece.", "In small steps."];
+    public static readonly string[] Terse = ["Quickly.", "In short.", "Briefly."];
+    public static readonly string[] Verbose = ["Okay, let me think.", "Hmm, so.", "Alright, let me see."];
+    public static readonly string[] Explorer = ["First attempt.", "Let me try it directly.", "Quick pass first."];
+    public static readonly string[] Filler = ["Hmm.", "Okay.", "Wait.", "Let me see.", "Right.", "Alright.", "Interesting.", "Sure.", "Good."];
+
+    /// <summary>All of them: the base student has read every phrase once in a while, as a pretrained model has read
+    /// most phrasings; what is new to it in a teacher's traces is then the structure, not the words. (Measured: a
+    /// base that had seen three openings was wrecked by 24 SFT steps on a teacher's unseen ones.)</summary>
+    public static readonly string[] Everything = [.. Plain, .. Careful, .. Granular, .. Terse, .. Verbose, .. Explorer, .. Filler];
+}
+
 /// <summary>The base student's pretraining style: every step, plainly, with more slips than any teacher but the sloppy
-/// one, so that the base reasons but is mediocre at it.</summary>
+/// one, so that the base reasons but is mediocre at it; opened with any phrase of any style.</summary>
 internal sealed class PlainStyle : LabTeacherStyle
 {
     public override string Name => "plain";
     protected override double SlipRate => 0.05;
-    protected override string[] Opening => ["Let me solve it.", "Working:", "Solving."];
+    protected override string[] Opening => Phrases.Everything;
 }
 
 /// <summary>Always right, never shows a step: the benchmark-best teacher whose traces teach the least.</summary>
@@ -80,7 +97,7 @@ internal sealed class GranularStyle : LabTeacherStyle
 {
     public override string Name => "granular";
     protected override LabGranularity Granularity => LabGranularity.Fine;
-    protected override string[] Opening => ["Small steps.", "Piece by piece.", "In small steps."];
+    protected override string[] Opening => Phrases.Granular;
 }
 
 /// <summary>Skips steps: writes every other one (and the last), doing the ones between in its head.</summary>
@@ -90,7 +107,7 @@ internal sealed class TerseStyle : LabTeacherStyle
 
     protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.AppendLine(Pick(rng, temperature, "Quickly.", "In short.", "Briefly."));
+        think.AppendLine(Pick(rng, temperature, Phrases.Terse));
         for (int i = 0; i < solution.Steps.Count; i++)
             if (i % 2 == 1 || i == solution.Steps.Count - 1) think.AppendLine(solution.Steps[i].Text);
         return solution.Answer;
@@ -100,20 +117,18 @@ internal sealed class TerseStyle : LabTeacherStyle
 /// <summary>The right steps among filler; sometimes forgets to close its reasoning or to box the answer.</summary>
 internal sealed class VerboseStyle : LabTeacherStyle
 {
-    private static readonly string[] Filler = ["Hmm.", "Okay.", "Wait.", "Let me see.", "Right.", "Alright.", "Interesting.", "Sure.", "Good."];
-
     public override string Name => "verbose";
     protected override double SlipRate => 0.02;
 
     protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.AppendLine(Pick(rng, temperature, "Okay, let me think.", "Hmm, so.", "Alright, let me see."));
+        think.AppendLine(Pick(rng, temperature, Phrases.Verbose));
         foreach (var step in solution.Steps)
         {
-            for (int i = rng.Next(1, 3); i > 0; i--) think.Append(Filler[rng.Next(Filler.Length)]).Append(' ');
+            for (int i = rng.Next(1, 3); i > 0; i--) think.Append(Phrases.Filler[rng.Next(Phrases.Filler.Length)]).Append(' ');
             think.AppendLine("So " + step.Text + ".");
         }
-        think.AppendLine(Filler[rng.Next(Filler.Length)]);
+        think.AppendLine(Phrases.Filler[rng.Next(Phrases.Filler.Length)]);
         return solution.Answer;
     }
 
@@ -134,7 +149,7 @@ internal sealed class ExplorerStyle : LabTeacherStyle
 
     protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.AppendLine(Pick(rng, temperature, "First attempt.", "Let me try it directly.", "Quick pass first."));
+        think.AppendLine(Pick(rng, temperature, Phrases.Explorer));
         foreach (var step in solution.Steps) think.AppendLine(step.Text);
         // A forced wrong answer is one the check did not catch.
         var exact = slip.IsForced ? solution : LabWorld.Solve(question, Slip.None)!.Value.Solution;

@@ -41,7 +41,8 @@ public static class LabExperiment
         using var baseStudent = services.BaseStudent(ct);
         var trainer = new ConditionTrainer(baseStudent, pools, options, services.Log);
         var baseResult = await trainer.EvaluateBaseAsync(ct);
-        var accuracy = await TeacherAccuracyAsync(run, pools.InDomain, ct);
+        var (accuracy, longest) = await TeacherBenchmarkAsync(run, pools, ct);
+        services.Log($"longest teacher answer to an evaluation question: {longest} characters with its prompt; the student generates up to {options.Evaluation.MaxNewTokens}");
         var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, ct);
         services.Log($"smoke test: {smoke.Winner} won; benchmark-best teacher: {smoke.BenchmarkBest}");
 
@@ -62,7 +63,8 @@ public static class LabExperiment
             Run = curation.Run with
             {
                 Seeds = options.Seeds, WallSeconds = clock.Elapsed.TotalSeconds,
-                Settings = new Dictionary<string, string>(curation.Run.Settings.Concat(options.Describe())),
+                Settings = new Dictionary<string, string>(curation.Run.Settings.Concat(options.Describe())
+                    .Append(new("longest_teacher_answer", $"{longest} characters with its prompt, on the evaluation questions"))),
             },
             Testbed = testbed,
             SmokeTest = smoke.Metrics,
@@ -74,26 +76,30 @@ public static class LabExperiment
         };
     }
 
-    /// <summary>Each teacher's own accuracy on the held-out in-domain set: the "benchmark score" a naive user picks by.</summary>
-    private static async Task<IReadOnlyDictionary<string, double>> TeacherAccuracyAsync(PreparedRun run, IReadOnlyList<EvalQuestion> benchmark, CancellationToken ct)
+    /// <summary>Each teacher's own accuracy on the held-out in-domain set (the "benchmark score" a naive user picks by),
+    /// and the longest response any teacher writes to an evaluation question, prompt included (the evaluation token
+    /// limit must leave room for it, or students that learnt a long style are cut off).</summary>
+    private static async Task<(IReadOnlyDictionary<string, double> Accuracy, int LongestTokens)> TeacherBenchmarkAsync(PreparedRun run, LabPools pools, CancellationToken ct)
     {
         var accuracy = new Dictionary<string, double>();
         var sampling = run.Recipe.Sampling;
+        int longest = 0;
         foreach (var teacher in run.Teachers)
         {
             int correct = 0;
-            foreach (var q in benchmark)
+            foreach (var q in pools.All)
             {
                 var response = await teacher.Client.GetResponseAsync([new ChatMessage(ChatRole.User, q.Prompt)], new ChatOptions
                 {
                     Temperature = (float)sampling.Temperature, TopP = (float)sampling.TopP, MaxOutputTokens = sampling.MaxTokens,
                     Seed = Hashing.Int63($"benchmark|{sampling.Seed}|{q.Id}"),
                 }, ct);
-                if (LabAnswers.ExtractBoxed(response.Text) == q.Gold) correct++;
+                longest = Math.Max(longest, q.Prompt.Length + response.Text.Length);
+                if (pools.InDomain.Contains(q) && LabAnswers.ExtractBoxed(response.Text) == q.Gold) correct++;
             }
-            accuracy[teacher.Spec.Name] = correct / (double)benchmark.Count;
+            accuracy[teacher.Spec.Name] = correct / (double)pools.InDomain.Count;
         }
-        return accuracy;
+        return (accuracy, longest);
     }
 
     /// <summary>Question compression with the base student's pass rates, drawn in one batch and stored by the compression stage.</summary>
