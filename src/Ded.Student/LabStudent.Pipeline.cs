@@ -4,13 +4,13 @@ using Ded.Training;
 
 namespace Ded.Student;
 
-/// <summary>The lab student as the pipeline's <see cref="IStudent"/>. TorchSharp work is CPU-bound: each call runs to
-/// completion on the caller's thread (polling the token) and returns a finished task.</summary>
-public sealed partial class LabStudent : IStudent
+/// <summary>The tiny student as the pipeline sees it: it trains, samples and scores. TorchSharp work is CPU-bound: each
+/// call runs to completion on the caller's thread (polling the token) and returns a finished task.</summary>
+public sealed partial class LabStudent : ITrainableStudent, IStudentScorer
 {
-    IStudent IStudent.Fork() => Clone();
+    ITrainableStudent ITrainableStudent.Fork() => Clone();
 
-    Task<SftReport> IStudent.SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken)
+    Task<SftReport> ITrainableStudent.SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken)
     {
         var report = Sft(corpus.Select(e => (e.Prompt, e.Response)), new TrainOptions
         {
@@ -20,7 +20,7 @@ public sealed partial class LabStudent : IStudent
         return Task.FromResult(new SftReport(report.Losses.Select(l => (double)l).ToArray()));
     }
 
-    Task<IReadOnlyList<IReadOnlyList<StudentSample>>> IStudent.SampleAsync(IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken)
+    Task<IReadOnlyList<IReadOnlyList<StudentSample>>> IStudentSampler.SampleAsync(IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken)
     {
         // Prompt i's samples sit at i*k .. i*k+k-1: one batched decode draws them all.
         int k = options.SamplesPerPrompt;
@@ -36,7 +36,7 @@ public sealed partial class LabStudent : IStudent
         return Task.FromResult<IReadOnlyList<IReadOnlyList<StudentSample>>>(result);
     }
 
-    Task<IReadOnlyList<TokenScores>> IStudent.ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
+    Task<IReadOnlyList<TokenScores>> IStudentScorer.ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
     {
         var scores = Score(examples.Select(e => (e.Prompt, e.Response)).ToList(), cancellationToken);
         return Task.FromResult<IReadOnlyList<TokenScores>>(scores

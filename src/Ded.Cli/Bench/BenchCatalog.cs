@@ -17,5 +17,6 @@ internal static class BenchCatalog
             "Math answer verification on the shared Math-Verify cases: per second (1 core, all cores), p50/p99 latency.",
             VerifyMathBench.RunAsync),
         SandboxBench.Definition,
+        ServeBench.Definition,
     ];
 }

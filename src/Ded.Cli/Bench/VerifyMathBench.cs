@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Ded.Verification.Math;
 
 namespace Ded.Cli.Bench;
@@ -104,21 +104,14 @@ internal static class VerifyMathBench
         var path = Path.Combine(SharedDataDirectory(), "math_verify_cases.jsonl");
         if (!File.Exists(path)) throw new FileNotFoundException($"{path} not found: set DED_SHARED_DATA to the shared data folder");
         var list = new List<Case>();
+        var lineNo = 0;
         foreach (var line in File.ReadLines(path))
         {
+            lineNo++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            using var doc = JsonDocument.Parse(line);
-            var r = doc.RootElement;
-            var configs = r.GetProperty("extraction_config").EnumerateArray().Select(e => e.GetString() ?? "").ToList();
-            var latex = configs.Any(c => c.StartsWith("Latex", StringComparison.Ordinal));
-            var expr = configs.Any(c => c.StartsWith("Expr", StringComparison.Ordinal));
-            list.Add(new Case(r.GetProperty("gold").GetString()!, r.GetProperty("pred").GetString()!, new MathVerifyOptions
-            {
-                Extraction = latex && expr ? MathExtraction.LatexExpr : latex ? MathExtraction.Latex : MathExtraction.Expr,
-                FloatRounding = r.GetProperty("float_rounding").GetInt32(),
-                Strict = r.GetProperty("strict").GetBoolean(),
-                AllowSetRelationComparison = r.GetProperty("allow_set_relation_comp").GetBoolean(),
-            }));
+            var r = (JsonObject)JsonNode.Parse(line)!;
+            list.Add(new Case((string)r["gold"]!, (string)r["pred"]!,
+                MathVerifyJsonl.ParseOptions(r, $"{Path.GetFileName(path)}:{lineNo}", MathVerifyOptions.Default)));
         }
         return list;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using Ded.Display;
 using Ded.Recipes;
 using Ded.Rollouts;
 using Ded.Runs;
@@ -20,7 +21,7 @@ internal static class CliSupport
 
     public static Option<int> LabLatencyOption() => new("--lab-latency-ms")
     {
-        Description = "Simulated network latency per lab-teacher request, in milliseconds (lab teachers answer instantly).",
+        Description = "Simulated network latency per teacher request, in milliseconds (lab teachers answer instantly).",
         DefaultValueFactory = _ => 0,
     };
 
@@ -41,11 +42,14 @@ internal static class CliSupport
         }
     }
 
+    /// <summary>The kinds the CLI's recipes may use beyond the core's: the lab's (`lab:` sources, teachers, student, verifier).</summary>
+    public static Recipes.RecipeExtensions Extensions => Lab.LabExtension.Kinds;
+
     /// <summary>The recipe's verifier (and judge), its tokenizer, and the teacher clients.</summary>
     /// <exception cref="InvalidOperationException">The recipe's tokenizer file is missing.</exception>
     public static CurationServices Services(Recipe recipe, TimeSpan labLatency)
     {
-        var (verifier, judge) = Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox());
+        var (verifier, judge) = Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox(), recipe.Extensions);
         return new()
         {
             Teachers = spec => TeacherClients.Create(spec, labLatency),
@@ -53,7 +57,7 @@ internal static class CliSupport
             Judge = judge,
             Tokenizer = LoadTokenizer(recipe.Tokenizer),
             // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
-            Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(line),
+            Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(TerminalText.Block(line)),
         };
     }
 
@@ -121,7 +125,7 @@ internal static class CliSupport
         var store = RunStore.OpenExisting(folder);
         try
         {
-            return (store, store.Recipe());
+            return (store, store.Recipe(Extensions));
         }
         catch
         {

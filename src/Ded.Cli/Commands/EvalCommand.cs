@@ -1,8 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using Ded.Data.Pools;
+using Ded.Display;
 using Ded.Evaluation;
 using Ded.Teachers.Endpoints;
+using Ded.Training;
 using Ded.Verification.Code;
 
 namespace Ded.Cli.Commands;
@@ -56,15 +58,19 @@ internal static class EvalCommand
                 MaxInFlight = options.MaxConcurrency,
             };
             endpointOptions.Validate();
-            using var client = EndpointClientFactory.Create(endpointOptions);
-            var sandbox = items.Any(i => i.Task == BenchmarkTask.Code) ? new LinuxSandbox() : null;
-            Console.Out.WriteLine($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}");
+            // The model is evaluated as any served student is: k = n samples per request, graded by the benchmark's verifier.
+            using var student = new EndpointStudent(endpointOptions);
+            var task = BenchmarkEvaluation.TaskOf(mapping.Shape);
+            var verifier = BenchmarkEvaluation.VerifierFor(task, options, () => new LinuxSandbox());
+            Console.Out.WriteLine(TerminalText.Line($"eval: {items.Count} questions × {options.Samples} samples of {endpointOptions.Model} on {Path.GetFileName(path)}"));
             var folder = parse.GetValue(output) ?? Path.Combine("evals", $"{Path.GetFileNameWithoutExtension(name)}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             Directory.CreateDirectory(folder);
             EvalResult result;
             await using (var samples = new StreamWriter(Path.Combine(folder, "samples.jsonl")))
-                result = await BenchmarkEvaluation.RunAsync(client, name, endpointOptions.Model, items, options, sandbox, samples,
-                    new EveryTenth(items.Count * options.Samples), ct);
+            {
+                var graded = await EvaluationStage.RunAsync(student, items, verifier, options, samples, new EveryTenth(items.Count * options.Samples), ct);
+                result = EvaluationStage.Score(name, endpointOptions.Model, items, graded, options, votes: task != BenchmarkTask.Code);
+            }
             var written = BenchmarkEvaluation.WriteResults(folder, result);
             Print(result);
             Console.Out.WriteLine($"results: {written}");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ded.Lab;
 using Ded.Lab.Experiment;
 using Ded.Recipes;
 using Ded.Reports;
@@ -22,9 +23,9 @@ internal static class LabCommand
         command.Subcommands.Add(PretrainCommand());
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
-            var path = LabBase.FindInRepository(Path.Combine("recipes", "lab.yaml"));
+            var path = LabBase.RecipePath();
             var text = File.ReadAllText(path);
-            var recipe = RecipeLoader.Parse(text, path);
+            var recipe = RecipeLoader.Parse(text, path, CliSupport.Extensions);
             bool isQuick = parse.GetValue(quick);
             if (isQuick)
             {
@@ -58,7 +59,7 @@ internal static class LabCommand
         var services = new LabExperimentServices
         {
             Curation = curation,
-            BaseStudent = token => LabBaseStudent.LoadOrPretrain(LabBase.StudentFolder(baseOptions), baseOptions, curation.Log, token),
+            BaseStudent = token => LabBase.LoadOrPretrain(baseOptions, curation.Log, token),
             PretrainingQuestions = LabBaseStudent.Corpus(baseOptions).Select(e => e.Prompt).ToHashSet(),
             Log = curation.Log,
         };

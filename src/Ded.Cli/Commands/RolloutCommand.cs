@@ -16,7 +16,7 @@ internal static class RolloutCommand
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var path = parse.GetValue(recipeArg)!;
-            var recipe = RecipeLoader.Load(path);
+            var recipe = RecipeLoader.Load(path, CliSupport.Extensions);
             var services = CliSupport.Services(recipe, TimeSpan.FromMilliseconds(parse.GetValue(latency)));
             var run = CurationRun.Prepare(recipe, File.ReadAllText(path), services, throughExport: false); // before the folder is touched
             using var store = RunStore.Open(parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe));

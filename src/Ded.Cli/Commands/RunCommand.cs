@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ded.Display;
 using Ded.Recipes;
 using Ded.Runs;
 
@@ -16,7 +17,7 @@ internal static class RunCommand
         command.SetAction((parse, ct) => CliSupport.GuardAsync(async () =>
         {
             var path = parse.GetValue(recipeArg)!;
-            var recipe = RecipeLoader.Load(path);
+            var recipe = RecipeLoader.Load(path, CliSupport.Extensions);
             await RunAsync(recipe, File.ReadAllText(path), parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe),
                 TimeSpan.FromMilliseconds(parse.GetValue(latency)), isQuick: false, ct);
             return 0;
@@ -28,7 +29,7 @@ internal static class RunCommand
     public static async Task RunAsync(Recipe recipe, string recipeText, string folder, TimeSpan labLatency, bool isQuick, CancellationToken ct)
     {
         var started = DateTimeOffset.UtcNow;
-        var services = LabBase.WithStudent(CliSupport.Services(recipe, labLatency), recipe, ct);
+        var services = CurationRun.WithStudent(CliSupport.Services(recipe, labLatency), recipe, ct);
         var run = CurationRun.Prepare(recipe, recipeText, services, throughExport: true); // before the folder is touched
         using var store = RunStore.Open(folder);
         var export = await CliSupport.WithRolloutProgressAsync(progress =>
@@ -41,6 +42,6 @@ internal static class RunCommand
         Console.Out.WriteLine($"report: {report.Html}");
         Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
         var example = store.Selections(RunStore.Snake(recipe.Diversity.Strategy)).FirstOrDefault(s => s.IsSelected)?.TrajectoryId ?? "TRAJECTORY_ID";
-        Console.Out.WriteLine($"lineage of a row: ded show {example} --out {folder}");
+        Console.Out.WriteLine(TerminalText.Line("lineage of a row: " + ShellWords.Command("ded", "show", example, "--out", folder)));
     }
 }

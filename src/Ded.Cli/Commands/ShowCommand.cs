@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Ded.Display;
 using Ded.Runs;
 
 namespace Ded.Cli.Commands;
@@ -18,7 +19,7 @@ internal static class ShowCommand
             var text = Lineage.Describe(store, parse.GetValue(id)!);
             if (text is null)
             {
-                Console.Error.WriteLine($"error: no trajectory or question '{parse.GetValue(id)}' in {store.Folder}");
+                Console.Error.WriteLine(TerminalText.Line($"error: no trajectory or question {ShellWords.Quote(parse.GetValue(id)!)} in {store.Folder}"));
                 return Task.FromResult(1);
             }
             Console.Out.Write(text);

@@ -10,11 +10,11 @@ internal static class StageCommands
     public static Command Filter() => Create("filter", "Verify every trajectory, then apply the length, <think> pairing, truncation and correctness filters.",
         (store, recipe, services, ct) => CurationRun.FilterAsync(store, recipe, services, ct));
 
-    public static Command Compress() => Create("compress", "Drop questions the student already solves (the lab student's pass rate over k samples).",
+    public static Command Compress() => Create("compress", "Drop questions the student already solves (the recipe student's pass rate over k samples, graded by the recipe's verifier).",
         (store, recipe, services, ct) =>
         {
             recipe = recipe with { Compression = recipe.Compression with { Enabled = true } };
-            return CurationRun.CompressAsync(store, recipe, LabBase.WithStudent(services, recipe, ct), ct);
+            return CurationRun.CompressAsync(store, recipe, CurationRun.WithStudent(services, recipe, ct), ct);
         });
 
     public static Command Diversify() => Create("diversify", "Keep P trajectories per question by the recipe's strategy (farthest-P by Levenshtein).",

@@ -12,10 +12,10 @@ internal static class TrainCommand
     {
         var engine = new Option<string>("--engine") { Description = "llamafactory | trl | ded", Required = true };
         engine.AcceptOnlyFromAmong("llamafactory", "trl", "ded");
-        var data = new Option<string>("--data") { Description = "Folder the export wrote (dataset_info.json and rows)", Required = true };
+        var data = new Option<string>("--data") { Description = "Folder the export wrote (dataset_info.json and rows), or its run folder; --engine trl|ded: also the messages JSONL itself", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for the configs and checkpoints", Required = true };
         var model = new Option<string>("--model") { Description = "Student model name or path (model_name_or_path); --engine ded: a lab-student checkpoint folder, or `tiny` for a fresh one", Required = true };
-        var template = new Option<string>("--template") { Description = "LLaMA-Factory template (deepseekr1, qwen3, qwen)", DefaultValueFactory = _ => "deepseekr1" };
+        var template = new Option<string>("--template") { Description = "Student chat format as LLaMA-Factory names it (deepseekr1, qwen3, qwen); for TRL, deepseekr1 also writes a training chat template", DefaultValueFactory = _ => "deepseekr1" };
         var gpus = new Option<int>("--gpus") { Description = "GPUs (effective batch 48 = per-device × accumulation × GPUs)", DefaultValueFactory = _ => 8 };
         var perDevice = new Option<int>("--per-device-batch") { Description = "Per-device train batch", DefaultValueFactory = _ => 1 };
         var launch = new Option<bool>("--launch") { Description = "Run the engine's command after writing the configs" };

@@ -1,33 +1,41 @@
+using System.Buffers;
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Unicode;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.AI;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace Ded.Cli.Serving;
 
 /// <summary>
 /// An OpenAI-compatible HTTP server on loopback (Kestrel) over one <see cref="IServedModel"/>: <c>GET /v1/models</c>,
-/// <c>POST /v1/chat/completions</c> (n, temperature, top_p, seed, max_tokens, stop, logprobs, stream),
-/// <c>POST /v1/completions</c> (echo, logprobs, vLLM's prompt_logprobs) and <c>GET /stats</c>. The wire format is
-/// written by hand over System.Text.Json: the OpenAI SDK has client types only.
+/// <c>GET /v1/models/{id}</c>, <c>POST /v1/chat/completions</c> (n, temperature, top_p, seed, max_tokens, stop, logprobs,
+/// stream), <c>POST /v1/completions</c> (echo, logprobs, vLLM's prompt_logprobs) and <c>GET /stats</c>. The wire format is
+/// written by hand over System.Text.Json: the OpenAI SDK has client types only. Every refusal is an OpenAI error body
+/// (<see cref="ApiException"/>); what it holds at most is <see cref="ServeLimits"/>.
 /// </summary>
 internal sealed class OpenAiServer : IAsyncDisposable
 {
     private const int StreamPiece = 32; // characters per SSE content chunk: several chunks per answer exercise clients' assembly
+    private const string GeneratePolicy = "generate";
+    private static readonly JsonDocumentOptions JsonOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
     private readonly WebApplication _app;
     private readonly IServedModel _model;
-    private readonly byte[]? _key;
+    private readonly ServeLimits _limits;
     private readonly ServerStats _stats = new();
+    private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private long _ids;
 
-    private OpenAiServer(WebApplication app, IServedModel model, string? key) =>
-        (_app, _model, _key) = (app, model, key is null ? null : Encoding.UTF8.GetBytes("Bearer " + key));
+    private OpenAiServer(WebApplication app, IServedModel model, ServeLimits limits) => (_app, _model, _limits) = (app, model, limits);
 
     /// <summary>Fires when the host stops (it handles SIGTERM and Ctrl+C itself, before the command line sees them).</summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
@@ -35,31 +43,73 @@ internal sealed class OpenAiServer : IAsyncDisposable
     /// <summary>The base URL clients use, ending in <c>/v1</c>.</summary>
     public string BaseUrl { get; private set; } = "";
 
-    /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/> (0: a free port).</summary>
-    /// <param name="key">When set, every /v1 request must carry <c>Authorization: Bearer KEY</c>.</param>
-    public static async Task<OpenAiServer> StartAsync(IServedModel model, int port, string? key, CancellationToken ct)
+    /// <summary>Starts listening on 127.0.0.1:<see cref="ServeOptions.Port"/> (0: a free port).</summary>
+    public static async Task<OpenAiServer> StartAsync(IServedModel model, ServeOptions options, CancellationToken ct)
     {
+        var limits = options.Limits;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.UseKestrel(k => Configure(k, options.Port, limits));
+        // why: the socket transport buffers its own input (1 MiB by default); without this each waiting connection holds a MiB
+        builder.WebHost.UseSockets(s => (s.MaxReadBufferSize, s.MaxWriteBufferSize) = (ServeLimits.ConnectionBufferBytes, ServeLimits.ConnectionBufferBytes));
+        builder.Services.AddCors(c => c.AddDefaultPolicy(p => p.WithOrigins([.. options.CorsOrigins])
+            .WithMethods("GET", "POST").WithHeaders("authorization", "content-type")));
+        builder.Services.AddRateLimiter(r =>
+        {
+            r.AddConcurrencyLimiter(GeneratePolicy, c => (c.PermitLimit, c.QueueLimit, c.QueueProcessingOrder) =
+                (limits.MaxConcurrent, limits.MaxQueued, QueueProcessingOrder.OldestFirst));
+            r.OnRejected = (rejected, _) => new ValueTask(new ApiException(429,
+                $"ded serve is running {limits.MaxConcurrent} requests with {limits.MaxQueued} waiting; retry after a second (--max-concurrent, --max-queued).",
+                null, "rate_limit_exceeded") { RetryAfterSeconds = 1 }.WriteAsync(rejected.HttpContext, isBodyUnread: true));
+        });
         var app = builder.Build();
-        var server = new OpenAiServer(app, model, key);
+        var server = new OpenAiServer(app, model, limits);
+        var guard = new RequestGuard(options, server._stats, app.Lifetime.ApplicationStopping);
+        // why: routing's own 404/405 and anything else without a body still answer in OpenAI's error shape.
+        app.UseStatusCodePages(s => new ApiException(s.HttpContext.Response.StatusCode,
+            $"{s.HttpContext.Request.Method} {s.HttpContext.Request.Path} is not served here: {ServedRoutes}").WriteAsync(s.HttpContext));
         app.Use(server.CountAsync);
+        app.Use(guard.InvokeAsync);
+        app.UseCors();
+        app.UseRateLimiter();
         app.MapGet("/v1/models", server.Models);
-        app.MapPost("/v1/chat/completions", ctx => server.HandleAsync(ctx, server.ChatAsync));
-        app.MapPost("/v1/completions", ctx => server.HandleAsync(ctx, server.CompleteAsync));
+        app.MapGet("/v1/models/{**id}", server.RetrieveModel);
+        app.MapPost("/v1/chat/completions", ctx => server.HandleAsync(ctx, OpenAiRequests.Chat, server.ChatAsync)).RequireRateLimiting(GeneratePolicy);
+        app.MapPost("/v1/completions", ctx => server.HandleAsync(ctx, OpenAiRequests.Completion, server.CompleteAsync)).RequireRateLimiting(GeneratePolicy);
         app.MapGet("/stats", () => Results.Text(server._stats.ToJson().ToJsonString(), "application/json"));
         await app.StartAsync(ct);
         server.BaseUrl = app.Urls.First().Replace("localhost", "127.0.0.1") + "/v1";
         return server;
     }
 
-    private IResult Models(HttpContext ctx) => !Authorized(ctx) ? Error(401, "missing or wrong API key (Authorization: Bearer ...)")
-        : Json(new JsonObject
-        {
-            ["object"] = "list",
-            ["data"] = new JsonArray(new JsonObject { ["id"] = _model.Id, ["object"] = "model", ["created"] = 0, ["owned_by"] = "ded" }),
-        });
+    public const string ServedRoutes = "GET /v1/models, GET /v1/models/{id}, POST /v1/chat/completions, POST /v1/completions, GET /stats";
+
+    private static void Configure(KestrelServerOptions k, int port, ServeLimits limits)
+    {
+        k.Listen(IPAddress.Loopback, port, l => l.Protocols = HttpProtocols.Http1);
+        k.AddServerHeader = false;
+        k.Limits.MaxRequestBodySize = limits.MaxRequestBytes; // a chunked body is cut off here too (413)
+        k.Limits.MaxConcurrentConnections = limits.MaxConnections;
+        k.Limits.MaxRequestBufferSize = ServeLimits.ConnectionBufferBytes;
+        k.Limits.MaxResponseBufferSize = ServeLimits.ConnectionBufferBytes;
+        k.Limits.RequestHeadersTimeout = limits.BodyTimeout;
+    }
+
+    private JsonObject ModelObject() => new() { ["id"] = _model.Id, ["object"] = "model", ["created"] = _created, ["owned_by"] = "ded" };
+
+    private IResult Models() => Json(new JsonObject { ["object"] = "list", ["data"] = new JsonArray(ModelObject()) });
+
+    /// <summary>openai-python's <c>models.retrieve</c> sends the id percent-encoded as one path segment ("lab%2Fcareful",
+    /// openai/openai-python@e43b422412a9e96c9cc5192c61fffbe2d7e04836:src/openai/_utils/_path.py); Kestrel keeps "%2F"
+    /// encoded in the path, so the id is read from the raw target and decoded once. A plain "lab/careful" works too.</summary>
+    private IResult RetrieveModel(HttpContext ctx)
+    {
+        const string prefix = "/v1/models/";
+        var target = ctx.Features.Get<IHttpRequestFeature>()!.RawTarget.Split('?', 2)[0]; // origin or absolute form
+        var id = Uri.UnescapeDataString(target[(target.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..]);
+        return id == _model.Id ? Json(ModelObject())
+            : new ApiException(404, $"The model '{id}' does not exist: this server serves '{_model.Id}'.", "model", "model_not_found").ToResult();
+    }
 
     /// <summary>Counts every request by path (but /stats itself) before routing.</summary>
     private async Task CountAsync(HttpContext ctx, RequestDelegate next)
@@ -81,46 +131,118 @@ internal sealed class OpenAiServer : IAsyncDisposable
         }
     }
 
-    private async Task HandleAsync(HttpContext ctx, Func<JsonNode, HttpContext, Task<IResult>> handler)
-    {
-        IResult result;
-        if (!Authorized(ctx)) result = Error(401, "missing or wrong API key (Authorization: Bearer ...)");
-        else
-        {
-            using var buffer = new MemoryStream();
-            await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
-            result = await ParseAndRunAsync(ctx, ctx.Request.Path.Value!, buffer.ToArray(), handler);
-        }
-        await result.ExecuteAsync(ctx);
-    }
-
-    private async Task<IResult> ParseAndRunAsync(HttpContext ctx, string path, byte[] body, Func<JsonNode, HttpContext, Task<IResult>> handler)
+    /// <summary>Reads, checks and runs one generation request; every failure answers in OpenAI's error shape.</summary>
+    private async Task HandleAsync<T>(HttpContext ctx, Func<JsonElement, T> parse, Func<T, HttpContext, Task<IResult>> run) where T : IOpenAiRequest
     {
         try
         {
-            var json = JsonNode.Parse(body) as JsonObject ?? throw new BadRequestException("the body must be a JSON object");
-            _stats.Body(path, body, Long(json, "seed"));
-            var model = json["model"]?.GetValue<string>();
-            if (model is not null && model != _model.Id) return Error(404, $"model '{model}' is not served here; this server serves '{_model.Id}'");
-            return await handler(json, ctx);
+            var request = await ReadAsync(ctx, parse);
+            if (request.Model is { } model && model != _model.Id)
+                throw new ApiException(404, $"model '{model}' is not served here; this server serves '{_model.Id}'", "model", "model_not_found");
+            await (await run(request, ctx)).ExecuteAsync(ctx);
         }
-        catch (Exception e) when (e is JsonException or BadRequestException or InvalidOperationException or FormatException)
+        catch (ApiException e)
         {
-            return Error(400, e.Message);
+            await e.WriteAsync(ctx, isBodyUnread: e.Status is 408 or 413 || e.Code == "malformed_body");
+        }
+        catch (BadRequestException e)
+        {
+            await new ApiException(400, e.Message).WriteAsync(ctx);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
+        {
+            // the client went away: nobody reads an answer
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Console.Error.WriteLine($"ded serve: {ctx.Request.Path} failed: {e.GetType().Name}: {e.Message}");
+            await new ApiException(500, $"ded serve failed on this request ({e.GetType().Name}); see its stderr.").WriteAsync(ctx);
         }
     }
 
-    private async Task<IResult> ChatAsync(JsonNode json, HttpContext ctx)
+    /// <summary>The body into a pooled buffer (never more than the limit), then checked UTF-8 and JSON, then typed.
+    /// The buffer and the parsed document are released before the model runs.</summary>
+    private async Task<T> ReadAsync<T>(HttpContext ctx, Func<JsonElement, T> parse) where T : IOpenAiRequest
     {
-        var messages = (json["messages"] as JsonArray ?? throw new BadRequestException("messages is required (a list of {role, content})"))
-            .Select(m => new ChatMessage(new ChatRole(m?["role"]?.GetValue<string>() ?? "user"), Content(m?["content"]))).ToList();
-        var sampling = Sampling(json, logprobs: json["logprobs"]?.GetValue<bool>() == true);
-        var generation = await _model.ChatAsync(messages, sampling, ctx.RequestAborted);
-        var id = $"chatcmpl-{Interlocked.Increment(ref _ids)}";
-        if (json["stream"]?.GetValue<bool>() == true)
+        int capacity = (int)Math.Min(ctx.Request.ContentLength ?? _limits.MaxRequestBytes, _limits.MaxRequestBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(1, capacity));
+        try
         {
-            bool usage = json["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
-            await StreamAsync(ctx, id, generation, usage);
+            var body = buffer.AsMemory(0, await ReadBodyAsync(ctx, buffer, capacity));
+            if (!Utf8.IsValid(body.Span)) throw new ApiException(400, "The request body is not valid UTF-8.", null, "invalid_encoding");
+            using var document = ParseJson(body);
+            var request = parse(document.RootElement);
+            _stats.Body(ctx.Request.Path.Value!, body.Span, request.Sampling.Seed);
+            return request;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>JSON with at most <see cref="ServeLimits.MaxJsonValues"/> values, no duplicate keys, depth at most 64.</summary>
+    private static JsonDocument ParseJson(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            // why: JsonDocument keeps a 12-byte row per value, so a body of "[],[],..." costs 12 times its size;
+            // counting first (Utf8JsonReader allocates nothing) bounds that index whatever the body's shape.
+            var reader = new Utf8JsonReader(body.Span, new JsonReaderOptions { MaxDepth = JsonOptions.MaxDepth });
+            for (int values = 0; reader.Read();)
+                if (++values > ServeLimits.MaxJsonValues)
+                    throw new ApiException(400, $"The request body holds more than {ServeLimits.MaxJsonValues} JSON values; send fewer messages or parts.", null, "too_many_values");
+            return JsonDocument.Parse(body, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(400, $"We could not parse the JSON body of your request: {e.Message}", null, "invalid_json");
+        }
+    }
+
+    /// <summary>Reads at most <paramref name="capacity"/> bytes within <see cref="ServeLimits.BodyTimeout"/>; Kestrel's
+    /// MinRequestBodyDataRate (240 bytes/s after 5 s) ends a trickle sooner.</summary>
+    private async Task<int> ReadBodyAsync(HttpContext ctx, byte[] buffer, int capacity)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
+        timeout.CancelAfter(_limits.BodyTimeout);
+        int length = 0;
+        try
+        {
+            while (length < capacity && await ctx.Request.Body.ReadAsync(buffer.AsMemory(length, capacity - length), timeout.Token) is var read and > 0)
+                length += read;
+            if (length == capacity && await ctx.Request.Body.ReadAsync(new byte[1], timeout.Token) > 0)
+                throw TooLarge();
+            return length;
+        }
+        catch (OperationCanceledException) when (!ctx.RequestAborted.IsCancellationRequested)
+        {
+            throw BodyTimedOut();
+        }
+        catch (Microsoft.AspNetCore.Http.BadHttpRequestException e)
+        {
+            throw e.StatusCode switch
+            {
+                413 => TooLarge(),
+                408 => BodyTimedOut(),
+                _ => new ApiException(e.StatusCode, $"The request body is malformed: {e.Message}", null, "malformed_body"),
+            };
+        }
+    }
+
+    private ApiException TooLarge() =>
+        new(413, $"The request body is over {_limits.MaxRequestBytes} bytes, the most ded serve takes (--max-request-bytes).", null, "request_too_large");
+
+    private ApiException BodyTimedOut() =>
+        new(408, $"The request body did not arrive in time (all of it within {_limits.BodyTimeout.TotalSeconds:0} s, at least 240 bytes/s).", null, "request_timeout");
+
+    private async Task<IResult> ChatAsync(ChatRequest request, HttpContext ctx)
+    {
+        var generation = await _model.ChatAsync(request.Messages, request.Sampling, ctx.RequestAborted);
+        var id = $"chatcmpl-{Interlocked.Increment(ref _ids)}";
+        if (request.IsStream)
+        {
+            await StreamAsync(ctx, id, generation, request.IncludeUsage);
             return Results.Empty;
         }
         return Json(new JsonObject
@@ -137,15 +259,10 @@ internal sealed class OpenAiServer : IAsyncDisposable
         });
     }
 
-    private async Task<IResult> CompleteAsync(JsonNode json, HttpContext ctx)
+    private async Task<IResult> CompleteAsync(CompletionRequest request, HttpContext ctx)
     {
-        if (json["stream"]?.GetValue<bool>() == true) throw new BadRequestException("stream: ded serve streams chat completions only; send stream: false");
-        var prompt = json["prompt"] is JsonValue p && p.TryGetValue<string>(out var text) ? text
-            : throw new BadRequestException("prompt must be one string");
-        bool echo = json["echo"]?.GetValue<bool>() == true;
-        bool logprobs = json["logprobs"] is JsonValue lp && lp.GetValue<int>() >= 0; // legacy API: an int, the number of alternatives
-        bool promptLogprobs = json["prompt_logprobs"] is JsonValue plp && plp.GetValue<int>() >= 0;
-        var generation = await _model.CompleteAsync(prompt, Sampling(json, logprobs), promptLogprobs || (echo && logprobs), ctx.RequestAborted);
+        var (prompt, echo, logprobs, promptLogprobs) = (request.Prompt, request.IsEcho, request.Sampling.Logprobs, request.IsPromptLogprobs);
+        var generation = await _model.CompleteAsync(prompt, request.Sampling, promptLogprobs || (echo && logprobs), ctx.RequestAborted);
         return Json(new JsonObject
         {
             ["id"] = $"cmpl-{Interlocked.Increment(ref _ids)}", ["object"] = "text_completion", ["created"] = Now(), ["model"] = _model.Id,
@@ -160,25 +277,6 @@ internal sealed class OpenAiServer : IAsyncDisposable
             })]),
             ["usage"] = Usage(generation),
         });
-    }
-
-    private static SamplingRequest Sampling(JsonNode json, bool logprobs)
-    {
-        int n = json["n"]?.GetValue<int>() ?? 1;
-        if (n is < 1 or > 128) throw new BadRequestException($"n must be in 1..128 (got {n})");
-        int? maxTokens = json["max_completion_tokens"]?.GetValue<int>() ?? json["max_tokens"]?.GetValue<int>();
-        if (maxTokens is < 0) throw new BadRequestException($"max_tokens must be >= 0 (got {maxTokens})");
-        var stop = json["stop"] switch
-        {
-            null => [],
-            JsonArray a => a.Select(s => s!.GetValue<string>()).ToList(),
-            var one => new List<string> { one.GetValue<string>() },
-        };
-        return new SamplingRequest
-        {
-            N = n, Temperature = json["temperature"]?.GetValue<double>(), TopP = json["top_p"]?.GetValue<double>(),
-            Seed = Long(json, "seed"), MaxTokens = maxTokens, Stop = stop, Logprobs = logprobs,
-        };
     }
 
     /// <summary>SSE as OpenAI streams it: a role chunk, content in pieces, a finish chunk per choice, usage when asked, [DONE].
@@ -256,32 +354,9 @@ internal sealed class OpenAiServer : IAsyncDisposable
         return new JsonObject { ["prompt_tokens"] = g.PromptTokens, ["completion_tokens"] = completion, ["total_tokens"] = g.PromptTokens + completion };
     }
 
-    private static string Content(JsonNode? content) => content switch
-    {
-        null => "",
-        JsonValue v => v.GetValue<string>(),
-        JsonArray parts => string.Concat(parts.Where(p => p?["type"]?.GetValue<string>() == "text").Select(p => p!["text"]!.GetValue<string>())),
-        _ => throw new BadRequestException("message content must be a string or a list of text parts"),
-    };
-
-    private static long? Long(JsonNode json, string field) => json[field]?.GetValue<long>();
-
-    private bool Authorized(HttpContext ctx)
-    {
-        if (_key is null) return true;
-        var given = Encoding.UTF8.GetBytes(ctx.Request.Headers.Authorization.ToString());
-        if (CryptographicOperations.FixedTimeEquals(given, _key)) return true; // why: no timing side channel on the key
-        _stats.Unauthorized();
-        return false;
-    }
-
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
     private static IResult Json(JsonObject body) => Results.Text(body.ToJsonString(), "application/json");
-
-    private static IResult Error(int status, string message) => Results.Text(
-        new JsonObject { ["error"] = new JsonObject { ["message"] = message, ["type"] = status == 401 ? "authentication_error" : "invalid_request_error", ["code"] = status } }.ToJsonString(),
-        "application/json", Encoding.UTF8, status);
 
     public async ValueTask DisposeAsync()
     {

@@ -7,17 +7,7 @@ public static class MessagesSft
 {
     /// <summary>The TRL file in an export folder (<c>*.trl.jsonl</c>), or the file itself.</summary>
     /// <exception cref="FileNotFoundException">No such file, or no TRL export in the folder.</exception>
-    public static string FindTrlFile(string data)
-    {
-        if (File.Exists(data)) return data;
-        if (Directory.Exists(data))
-        {
-            var files = Directory.GetFiles(data, "*.trl.jsonl").Order(StringComparer.Ordinal).ToList();
-            if (files.Count == 1) return files[0];
-            if (files.Count > 1) throw new FileNotFoundException($"{data}: several TRL exports ({string.Join(", ", files.Select(Path.GetFileName))}); pass one with --data FILE");
-        }
-        throw new FileNotFoundException($"{data}: no TRL export (*.trl.jsonl) found; export with `formats: [trl]` or pass the file with --data");
-    }
+    public static string FindTrlFile(string data) => Data.Engines.ExportFolder.TrlFile(data);
 
     /// <summary>Each line's last user turn is the prompt and the assistant turn after it the response (system turns are
     /// not part of the lab student's prompt format).</summary>

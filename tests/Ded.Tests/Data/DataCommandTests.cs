@@ -21,7 +21,7 @@ public sealed class DataCommandTests : IDisposable
         return path;
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DecontaminateWritesEveryRowWithContaminatedAndMatches()
     {
         var input = Write("pool.jsonl",
@@ -37,7 +37,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal("""{"id":"b","question":"Corwin stacks 3 lanterns in the boathouse and paints every 2th one green.","contaminated":false,"matches":[]}""", lines[1]);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DecontaminateFieldOptionPicksTheText()
     {
         var input = Write("pool.jsonl", """{"problem": "unrelated words here", "body": "Every morning Aya goes for a $9$-kilometer-long walk and stops at a coffee shop afterwards."}""");
@@ -46,7 +46,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(1, summary.Contaminated);
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task DecontaminateThroughTheCommandLine()
     {
         var input = Write("pool.jsonl", """{"problem": "What is the value of $513^2 - 487^2$?"}""");
@@ -60,7 +60,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal("test/algebra/2592.json", doc.RootElement.GetProperty("matches")[0].GetProperty("row_id").GetString());
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TokenizeAddsIdsToEveryTextLine()
     {
         var tokenizer = HfTokenizer.Load(SharedData.Require("tokenizers/qwen3/tokenizer.json"));
@@ -70,7 +70,7 @@ public sealed class DataCommandTests : IDisposable
         Assert.Equal(["""{"text":"Hello World","n":1,"ids":[9707,4337]}""", """{"text":"<think>","ids":[151667]}"""], File.ReadAllLines(output));
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task TokenizeLineWithoutTextNamesFileAndLine()
     {
         var tokenizer = HfTokenizer.Load(SharedData.Require("tokenizers/qwen3/tokenizer.json"));

@@ -23,7 +23,7 @@ public class QwenTokenizerTests
     private static string ReferencePath =>
         Path.Combine(SharedData.RepoRoot, "tests", "Ded.Tests", "Data", "TokenizerReference", "qwen3_reference_ids.jsonl");
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(ReferenceRows))]
     public void IdsEqualHuggingFace(int line, string json)
     {
@@ -34,10 +34,10 @@ public class QwenTokenizerTests
         Assert.True(expected.SequenceEqual(actual),
             $"line {line}: {JsonSerializer.Serialize(text)}\nexpected {string.Join(',', expected)}\nactual   {string.Join(',', actual)}");
         Assert.Equal(expected.Length, Qwen3.Value.Count(text));
-        Assert.Equal(new UnicodeNfc().Normalize(text), Qwen3.Value.Decode(actual)); // decoding gives the NFC text back
+        Assert.Equal(text.Normalize(System.Text.NormalizationForm.FormC), Qwen3.Value.Decode(actual)); // decoding gives the NFC text back
     }
 
-    [Theory]
+    [SkippableTheory]
     [InlineData("<think>", 151667)]
     [InlineData("</think>", 151668)]
     [InlineData("<|im_start|>", 151644)]
@@ -50,14 +50,14 @@ public class QwenTokenizerTests
         Assert.Equal(id, Qwen3.Value.AddedTokens[token]);
     }
 
-    [Fact]
+    [SkippableFact]
     public void MissingFileNamesThePath()
     {
         var ex = Assert.Throws<FileNotFoundException>(() => HfTokenizer.Load("/nonexistent/tokenizer.json"));
         Assert.Contains("/nonexistent/tokenizer.json", ex.Message);
     }
 
-    [Fact]
+    [SkippableFact]
     public void NonBpeModelIsRefusedNamingTheField()
     {
         var path = Path.Combine(Path.GetTempPath(), $"ded-tok-{Guid.NewGuid():N}.json");
@@ -71,12 +71,10 @@ public class QwenTokenizerTests
     }
 }
 
-/// <summary>NFC against Python's unicodedata (Unicode 14) on hand-picked cases, since the runtime's is off.</summary>
+/// <summary>The runtime's NFC (ICU: InvariantGlobalization is off) against Python's unicodedata (Unicode 14) on hand-picked cases.</summary>
 public class UnicodeNfcTests
 {
-    private static readonly Ded.Data.Tokenizers.UnicodeNfc Nfc = new();
-
-    [Theory]
+    [SkippableTheory]
     [InlineData("e\u0301", "\u00e9")]                         // e + acute → é
     [InlineData("A\u030a\u0301", "\u01fa")]                   // A + ring + acute → Ǻ (two-step)
     [InlineData("q\u0307\u0323", "q\u0323\u0307")]            // no composite: marks reordered by class (dot below 220 < dot above 230)
@@ -85,5 +83,5 @@ public class UnicodeNfcTests
     [InlineData("\u212b", "\u00c5")]                          // Angstrom sign (singleton) → Å
     [InlineData("plain ASCII", "plain ASCII")]
     [InlineData("\U0001D53D\u0301", "\U0001D53D\u0301")]      // supplementary base, no composite
-    public void MatchesPythonUnicodedata(string input, string expected) => Assert.Equal(expected, Nfc.Normalize(input));
+    public void MatchesPythonUnicodedata(string input, string expected) => Assert.Equal(expected, input.Normalize(System.Text.NormalizationForm.FormC));
 }

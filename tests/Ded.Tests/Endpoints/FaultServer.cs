@@ -31,8 +31,14 @@ public sealed record FaultServerOptions
     public string FinishReason { get; init; } = "stop";
     /// <summary>Delay before answering, to hold requests in flight.</summary>
     public TimeSpan AnswerDelay { get; init; }
-    /// <summary>Reasoning returned in <c>reasoning_content</c> when set.</summary>
+    /// <summary>Reasoning returned apart from the answer, under <see cref="ReasoningFields"/>, when set.</summary>
     public string? ReasoningContent { get; init; }
+    /// <summary>The fields the reasoning goes in, in the message and in stream deltas (before the answer's deltas).</summary>
+    public IReadOnlyList<string> ReasoningFields { get; init; } = ["reasoning_content"];
+    /// <summary>Reasoning fields sent as JSON null in every answer delta (engines that do not drop unset fields).</summary>
+    public bool NullReasoningInAnswerDeltas { get; init; }
+    /// <summary>Text before the answer in <c>content</c>: inline reasoning from an engine without a reasoning parser.</summary>
+    public string ContentPrefix { get; init; } = "";
 }
 
 /// <summary>What the fault server does with one attempt.</summary>
@@ -112,7 +118,7 @@ public sealed class FaultServer : IAsyncDisposable
         var attempt = _attempts.AddOrUpdate(joined, 0, (_, k) => k + 1);
         var fault = Decide(joined, attempt);
         if (fault != Fault.None) _faults.AddOrUpdate(fault, 1, (_, n) => n + 1);
-        var answer = ExpectedAnswer(joined);
+        var answer = Options.ContentPrefix + ExpectedAnswer(joined);
         switch (fault)
         {
             case Fault.ServerError:
@@ -148,7 +154,8 @@ public sealed class FaultServer : IAsyncDisposable
     private async Task WholeAsync(HttpContext ctx, string answer, bool cut)
     {
         var message = new JsonObject { ["role"] = "assistant", ["content"] = answer };
-        if (Options.ReasoningContent is not null) message["reasoning_content"] = Options.ReasoningContent;
+        if (Options.ReasoningContent is not null)
+            foreach (var field in Options.ReasoningFields) message[field] = Options.ReasoningContent;
         var bytes = Encoding.UTF8.GetBytes(new JsonObject
         {
             ["id"] = "chatcmpl-1", ["object"] = "chat.completion", ["created"] = 0, ["model"] = "fault-model",
@@ -167,13 +174,25 @@ public sealed class FaultServer : IAsyncDisposable
         ctx.Abort();
     }
 
-    private static async Task StreamAsync(HttpContext ctx, string answer, bool cut, bool cleanCut)
+    private async Task StreamAsync(HttpContext ctx, string answer, bool cut, bool cleanCut)
     {
         ctx.Response.ContentType = "text/event-stream";
+        // As vLLM and SGLang stream it: the role first, then the reasoning deltas, then the answer's.
+        (string, JsonNode?)[] role = [("role", "assistant")];
+        var reasoning = Options.ReasoningContent;
+        if (reasoning is not null)
+            foreach (var piece in new[] { reasoning[..(reasoning.Length / 2)], reasoning[(reasoning.Length / 2)..] })
+            {
+                await Chunk(ctx, Delta([.. role, .. Options.ReasoningFields.Select(f => (f, (JsonNode?)piece))]));
+                role = [];
+            }
+        var nulls = reasoning is not null && Options.NullReasoningInAnswerDeltas
+            ? Options.ReasoningFields.Select(f => (f, (JsonNode?)null)).ToArray() : [];
         var pieces = new[] { answer[..7], answer[7..] };
         foreach (var (piece, i) in pieces.Select((p, i) => (p, i)))
         {
-            await Chunk(ctx, $"{{\"index\":0,\"delta\":{{{(i == 0 ? "\"role\":\"assistant\"," : "")}\"content\":\"{piece}\"}},\"finish_reason\":null}}");
+            await Chunk(ctx, Delta([.. role, ("content", piece), .. nulls]));
+            role = [];
             if (cut && i == 0)
             {
                 if (cleanCut) return; // the server ends the response without a finish reason
@@ -184,6 +203,13 @@ public sealed class FaultServer : IAsyncDisposable
         await Chunk(ctx, "{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}");
         await ctx.Response.WriteAsync("data: {\"id\":\"c\",\"object\":\"chat.completion.chunk\",\"created\":0,\"model\":\"fault-model\",\"choices\":[],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":5,\"total_tokens\":15}}\n\n");
         await ctx.Response.WriteAsync("data: [DONE]\n\n");
+    }
+
+    private static string Delta(IEnumerable<(string Field, JsonNode? Value)> fields)
+    {
+        var delta = new JsonObject();
+        foreach (var (field, value) in fields) delta[field] = value?.DeepClone();
+        return new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = null }.ToJsonString();
     }
 
     private static async Task Chunk(HttpContext ctx, string choice)

@@ -45,16 +45,21 @@ public sealed class ScriptedAnswerServer : IAsyncDisposable
     {
         var body = await new StreamReader(ctx.Request.Body).ReadToEndAsync();
         Bodies.Enqueue(body);
-        var prompt = JsonNode.Parse(body)!["messages"]!.AsArray().Last()!["content"]!.GetValue<string>();
-        var asked = _asked.AddOrUpdate(prompt, 0, (_, k) => k + 1);
-        var reply = _script(prompt, asked);
+        var request = JsonNode.Parse(body)!;
+        var prompt = request["messages"]!.AsArray().Last()!["content"]!.GetValue<string>();
+        // n choices per request, as vLLM answers: choice i is the prompt's next ask.
+        var choices = new JsonArray();
+        for (int i = 0, n = request["n"]?.GetValue<int>() ?? 1; i < n; i++)
+        {
+            var reply = _script(prompt, _asked.AddOrUpdate(prompt, 0, (_, k) => k + 1));
+            choices.Add(new JsonObject
+            {
+                ["index"] = i, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Content }, ["finish_reason"] = reply.FinishReason,
+            });
+        }
         var bytes = Encoding.UTF8.GetBytes(new JsonObject
         {
-            ["id"] = "chatcmpl-1", ["object"] = "chat.completion", ["created"] = 0, ["model"] = "scripted",
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = reply.Content }, ["finish_reason"] = reply.FinishReason,
-            }),
+            ["id"] = "chatcmpl-1", ["object"] = "chat.completion", ["created"] = 0, ["model"] = "scripted", ["choices"] = choices,
             ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
         }.ToJsonString());
         ctx.Response.ContentType = "application/json";

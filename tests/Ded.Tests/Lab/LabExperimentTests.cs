@@ -25,14 +25,14 @@ public class LabExperimentTests
     {
         Seeds = [1, 2], EvalInDomainQuestions = 6, EvalOutOfDomainQuestions = 3,
         Sft = new SftOptions { Steps = 2, BatchSize = 2 },
-        Evaluation = new EvaluationOptions { K = 2, MaxNewTokens = 24 },
+        Evaluation = new EvalOptions { Samples = 2, MaxTokens = 24, Seed = 1 },
     };
 
     private static async Task<(RunMetrics Metrics, RunStore Store)> RunAsync(string folder)
     {
         var path = Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml");
-        var recipe = LabRecipe.Quick(RecipeLoader.Parse(File.ReadAllText(path), path));
-        recipe = recipe with { Questions = recipe.Questions with { Sources = [new global::Ded.Data.LabPoolSource { Families = ["arithmetic", "trace"], Count = 6, Seed = 1 }] } };
+        var recipe = LabRecipe.Quick(RecipeLoader.Parse(File.ReadAllText(path), path, LabExtension.Kinds));
+        recipe = recipe with { Questions = recipe.Questions with { Sources = [new LabPoolSource { Families = ["arithmetic", "trace"], Count = 6, Seed = 1 }] } };
         var curation = new CurationServices { Teachers = spec => TeacherClients.Create(spec, TimeSpan.Zero), Verifier = new LabExactVerifier() };
         var run = CurationRun.Prepare(recipe, "name: lab\n", curation, throughExport: false);
         var store = RunStore.Open(folder);

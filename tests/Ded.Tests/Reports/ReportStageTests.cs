@@ -115,7 +115,7 @@ public sealed class ReportStageTests : IDisposable
             "| random-p | 960 | 0.44 [0.39, 0.49] | DED above |",
             "| ded | 0.56 [0.51, 0.61] | 0.44 [0.39, 0.49] | +0.34 | +0.29 |",
             "| base student | 0.22 [0.18, 0.26] | 0.15 [0.11, 0.19] | 0.00 | 0.00 |",
-            "| DED (~4 diverse) | 965 | 81.87 |",
+            "| DED (\\~4 diverse) | 965 | 81.87 |", // the tilde escaped: two would strike text through
             "| response length | verbose | tokens | 200 |",
             "| CONTRADICTED | Low student loss on a teacher predicts the winner |",
             "| remainder-000 | 4 | careful | 50 |",

@@ -12,6 +12,10 @@ public class ServeCommandTests
         { ["--checkpoint", "/", "--lab-teacher", "oracle"], "error: ded serve needs exactly one of --checkpoint DIR or --lab-teacher NAME" },
         { ["--checkpoint", "/"], "error: --checkpoint: /config.json: no checkpoint config; save a checkpoint there first" },
         { ["--lab-teacher", "sage"], "error: --lab-teacher: unknown lab teacher 'sage' (known: oracle, careful, verbose, explorer)" },
+        { ["--lab-teacher", "oracle", "--max-concurrent", "0"], "error: --max-concurrent must be in 1..1024 (got 0)" },
+        { ["--lab-teacher", "oracle", "--max-request-bytes", "100"], "error: --max-request-bytes must be in 1024..268435456 (got 100)" },
+        { ["--lab-teacher", "oracle", "--cors-origin", "localhost:3000"], "error: --cors-origin: 'localhost:3000' is not an origin; give scheme://host[:port], e.g. http://localhost:3000" },
+        { ["--lab-teacher", "oracle", "--cors-origin", "http://localhost:3000/app"], "error: --cors-origin: 'http://localhost:3000/app' is not an origin; give scheme://host[:port], e.g. http://localhost:3000" },
         { ["--lab-teacher", "oracle", "--api-key-env", "DED_SERVE_TEST_UNSET"], "error: --api-key-env names DED_SERVE_TEST_UNSET, which is not set: export DED_SERVE_TEST_UNSET=<key> first, or leave --api-key-env out" },
     };
 

@@ -18,6 +18,10 @@ internal sealed class ServedProcess : IAsyncDisposable
 
     /// <summary>Ends in /v1.</summary>
     public string BaseUrl { get; }
+    public int Port => new Uri(BaseUrl).Port;
+
+    /// <summary>The `ded serve` process itself (`dotnet Ded.Cli.dll` runs the CLI in the host process).</summary>
+    public int ProcessId => _process.Id;
     public string Output { get { lock (_out) return _out.ToString(); } }
     public string Errors { get { lock (_err) return _err.ToString(); } }
 

@@ -41,7 +41,7 @@ public sealed class CodeInRunTests(SandboxFixture fixture) : IDisposable
         Assert.Equal(("cf-1", "code"), (question.Id, question.Domain));
         var verifier = new DomainVerifier(new Ded.Verification.Math.MathAnswerVerifier(Ded.Verification.Math.MathVerifyOptions.Default),
             new CodeAnswerVerifier(fixture.Sandbox, SandboxFixture.Tight));
-        var verdict = await verifier.VerifyAsync(question, SpineFixtures.T("t1", "<think>hm</think>" + answer, question: "cf-1"), default);
+        var verdict = await verifier.VerifyAsync(question, Answer.Of("t1", "<think>hm</think>" + answer), default);
         Assert.Equal((kind, "auto", "code: " + reason), (verdict.Kind, verdict.Verifier, verdict.Reason));
     }
 
@@ -52,10 +52,12 @@ public sealed class CodeInRunTests(SandboxFixture fixture) : IDisposable
         Assert.EndsWith(EvalOptions.CodeInstruction, Assert.Single(items).Prompt);
         await using var server = await ScriptedAnswerServer.StartAsync((_, asked) =>
             new ScriptedReply(asked % 2 == 0 ? Doubler : "```python\nprint(0)\n```"));
-        using var client = Teachers.Endpoints.EndpointClientFactory.Create(new Teachers.Endpoints.EndpointOptions { BaseUrls = [server.BaseUrl], Model = "m" });
+        using var student = new Training.EndpointStudent(new Teachers.Endpoints.EndpointOptions { BaseUrls = [server.BaseUrl], Model = "m" });
         var samples = new StringWriter();
-        var result = await BenchmarkEvaluation.RunAsync(client, "cf", "m", items, new EvalOptions { Samples = 4, MaxConcurrency = 1, Code = SandboxFixture.Tight },
-            fixture.Sandbox, samples, progress: null, default);
+        var options = new EvalOptions { Samples = 4, MaxConcurrency = 1, Code = SandboxFixture.Tight };
+        var verifier = BenchmarkEvaluation.VerifierFor(BenchmarkEvaluation.TaskOf(PoolShape.CodeTests), options, () => fixture.Sandbox);
+        var graded = await EvaluationStage.RunAsync(student, items, verifier, options, samples, progress: null, default);
+        var result = EvaluationStage.Score("cf", "m", items, graded, options, votes: false);
         Assert.Equal((0.5, 1.0), (result.AvgAtN.Mean, result.PassAtN.Mean));
         Assert.Null(result.MajAtN); // programs do not vote
         Assert.Equal(["passed", "wrong_answer", "passed", "wrong_answer"],

@@ -13,7 +13,7 @@ namespace Ded.Tests.ShippedRecipes;
 /// <summary>The recipes in recipes/ load with the values they document, and fail a run only on what the user must supply.</summary>
 public sealed class ShippedRecipeTests
 {
-    private static Recipe Load(string name) => RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", name));
+    private static Recipe Load(string name) => RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", name), LabExtension.Kinds);
 
     [Fact]
     public void S1kMathRecipeResolvesThePapersValues()
@@ -26,12 +26,12 @@ public sealed class ShippedRecipeTests
         Assert.All(r.Questions.Decontaminate.Benchmarks, b => Assert.True(File.Exists(b), b));
         Assert.Equal(8, r.Questions.Decontaminate.Ngram);
         Assert.Equal(0.8, r.Questions.Dedup!.NearThreshold);
-        var teacher = Assert.Single(r.Teachers).Endpoint!;
+        var teacher = Assert.IsType<EndpointTeacherSpec>(Assert.Single(r.Teachers)).Endpoint;
         Assert.Equal(("Qwen/QwQ-32B", "DED_TEACHER_API_KEY"), (teacher.Model, teacher.ApiKeyEnv));
         Assert.Equal((8, 0.6, 0.95, 32768), (r.Sampling.SamplesPerQuestion, r.Sampling.Temperature, r.Sampling.TopP, r.Sampling.MaxTokens));
         Assert.Equal((16384, TextUnit.Tokens, true, true), (r.Filters.MaxLength, r.Filters.LengthUnit, r.Filters.RequireThinkPairing, r.Filters.RequireCorrect));
         Assert.True(File.Exists(r.Tokenizer), r.Tokenizer);
-        Assert.Equal((VerifierKind.Math, 6), (r.Verifier.Kind, r.Verifier.FloatRounding));
+        Assert.Equal((VerifierSpec.Math, 6), (r.Verifier.Kind, r.Verifier.FloatRounding));
         Assert.Equal((8, 0.5), (r.Compression.K, r.Compression.Threshold));
         Assert.Equal((4, TextUnit.Chars), (r.Diversity.P, r.Diversity.Distance));
         Assert.Equal([Export.ExportFormat.LlamaFactory, Export.ExportFormat.Trl], r.Export.Formats);
@@ -43,7 +43,7 @@ public sealed class ShippedRecipeTests
         var r = Load("ded-codeforces.yaml");
         var pool = Assert.IsType<PoolSource>(Assert.Single(r.Questions.Sources));
         Assert.Equal(("codeforces", PoolShape.CodeTests, "verification_info", "code", 1000), (pool.Preset, pool.Mapping.Shape, pool.Mapping.TestsField, pool.Domain, pool.Count));
-        Assert.Equal(VerifierKind.Code, r.Verifier.Kind);
+        Assert.Equal(VerifierSpec.Code, r.Verifier.Kind);
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public sealed class ShippedRecipeTests
         var r = Load("ded-mixed.yaml");
         Assert.Equal([("s1k", "math", 100), ("codeforces", "code", 100)],
             r.Questions.Sources.Cast<PoolSource>().Select(p => (p.Preset, p.Domain, p.Count!.Value)));
-        Assert.Equal(VerifierKind.Auto, r.Verifier.Kind);
+        Assert.Equal(VerifierSpec.Auto, r.Verifier.Kind);
         Assert.Equal(4, r.Questions.Decontaminate!.Benchmarks.Count);
     }
 
@@ -71,7 +71,7 @@ public sealed class ShippedRecipeTests
     }
 
     [Theory]
-    [InlineData("verifier: maths", "x.yaml:1: verifier must be one of lab, math, code, auto (got 'maths') (did you mean 'math'?)")]
+    [InlineData("verifier: maths", "x.yaml:1: verifier names unknown verifier 'maths' (known: math, code, auto, lab) (did you mean 'math'?)")]
     [InlineData("verifier:\n  kind: math\n  float_rounding: -1", "x.yaml:3: verifier.float_rounding must be >= 0 (got -1)")]
     [InlineData("verifier:\n  kind: math\n  rounding: 3", "x.yaml:3: unknown key 'rounding' in verifier")]
     [InlineData("verifier:\n  judge:\n    base_url: http://x/v1", "x.yaml:3: verifier.judge.model is required")]
@@ -80,7 +80,7 @@ public sealed class ShippedRecipeTests
     [InlineData("questions:\n  sources:\n    - lab: {count: 1}\n  dedup: {near_threshold: 2}", "x.yaml:4: questions.dedup.near_threshold must be <= 1 (got 2)")]
     public void BadKeysNameFileLineAndKey(string yaml, string expected)
     {
-        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml + "\nteachers:\n  - name: t\n    lab: oracle\n", "/tmp/x.yaml"));
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml + "\nteachers:\n  - name: t\n    lab: oracle\n", "/tmp/x.yaml", LabExtension.Kinds));
         Assert.StartsWith(expected, e.Message);
     }
 }

@@ -10,6 +10,7 @@ namespace Ded.Tests.Spine;
 public class CliProcessTests
 {
     private const string GoodRecipe = "name: cli\nteachers:\n  - name: oracle\n    lab: oracle\n";
+    private const string LabQuestions = "questions:\n  sources:\n    - lab: { count: 2 }\n";
 
     private static string Fingerprint(string folder) => string.Join("\n",
         Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order()
@@ -20,7 +21,7 @@ public class CliProcessTests
     {
         var folder = dir.File("run");
         using var store = RunStore.Open(folder);
-        store.SnapshotRecipe(RecipeLoader.Parse(GoodRecipe, dir.File("cli.yaml")), GoodRecipe);
+        store.SnapshotRecipe(RecipeLoader.Parse(GoodRecipe + LabQuestions, dir.File("cli.yaml"), LabExtension.Kinds), GoodRecipe + LabQuestions);
         store.IngestQuestions([Spine.Q("q1")]);
         return folder;
     }
@@ -28,14 +29,14 @@ public class CliProcessTests
     // Each row: recipe text, questions.jsonl text, the exact error line.
     public static TheoryData<string, string, string, string> BadInputs => new()
     {
-        { "recipe typo", GoodRecipe + "sampling:\n  samples_per_questions: 2\n", "", "error: bad.yaml:6: unknown key 'samples_per_questions' in sampling (did you mean 'samples_per_question'?)" },
-        { "bad json line", GoodRecipe + "questions:\n  sources:\n    - jsonl:\n        path: questions.jsonl\n",
+        { "recipe typo", GoodRecipe + "sampling:\n  samples_per_questions: 2\n" + LabQuestions, "", "error: bad.yaml:6: unknown key 'samples_per_questions' in sampling (did you mean 'samples_per_question'?)" },
+        { "bad json line", GoodRecipe + "questions:\n  sources:\n    - jsonl:\n        path: questions.jsonl\n        domain: math\n",
           "{\"id\": \"a\", \"question\": \"1+1?\", \"answer\": \"2\"}\n{\"id\": \"b\", \"question\": \"2+2?\", \"answer\": \"4\"}\n{\"id\": \"c\", \"question\": \"3+3?\" \"answer\": \"6\"}\n",
           "error: questions.jsonl:3: is not valid JSON at column 32; each line must be one JSON object" },
-        { "missing field", GoodRecipe + "questions:\n  sources:\n    - jsonl:\n        path: questions.jsonl\n        question: problem\n",
+        { "missing field", GoodRecipe + "questions:\n  sources:\n    - jsonl:\n        path: questions.jsonl\n        question: problem\n        domain: math\n",
           "{\"id\": \"a\", \"problem\": \"1+1?\", \"answer\": \"2\"}\n{\"id\": \"b\", \"question\": \"2+2?\", \"answer\": \"4\"}\n",
           "error: questions.jsonl:2: problem is missing (map another field with the jsonl source's key in the recipe)" },
-        { "missing api key", "teachers:\n  - name: qwq\n    endpoint: { base_url: 'http://127.0.0.1:9/v1', model: qwq, api_key_env: DED_TEST_NO_SUCH_KEY }\n", "",
+        { "missing api key", "teachers:\n  - name: qwq\n    endpoint: { base_url: 'http://127.0.0.1:9/v1', model: qwq, api_key_env: DED_TEST_NO_SUCH_KEY }\n" + LabQuestions, "",
           "error: endpoint http://127.0.0.1:9/v1: endpoint.api_key_env names DED_TEST_NO_SUCH_KEY, which is not set: export DED_TEST_NO_SUCH_KEY=<key> before the run, or remove api_key_env for a local engine" },
     };
 

@@ -77,7 +77,7 @@ public class FilterTests
     [InlineData("<think>\\boxed{42}</think>\nno box", "42", VerdictKind.NoAnswer, "no \\boxed{} in the final answer")]
     public async Task LabVerifierComparesTheBoxedAnswerExactly(string raw, string gold, VerdictKind kind, string reason)
     {
-        var verdict = await new LabExactVerifier().VerifyAsync(Spine.Q("q1", gold: gold), Spine.T("t", raw), CancellationToken.None);
+        var verdict = await new LabExactVerifier().VerifyAsync(Spine.Q("q1", gold: gold), Answer.Of("t", raw), CancellationToken.None);
         Assert.Equal((kind, reason, "lab-exact"), (verdict.Kind, verdict.Reason, verdict.Verifier));
     }
 }

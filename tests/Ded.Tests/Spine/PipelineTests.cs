@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Ded.Export;
 using Ded.Recipes;
 using Ded.Rollouts;
@@ -40,7 +41,7 @@ public class PipelineTests
 
     private static async Task<(RunStore Store, Dictionary<string, FakeTeacher> Teachers, Recipe Recipe)> RunAsync(TempDir dir, Dictionary<string, FakeTeacher>? teachers = null)
     {
-        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"));
+        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"), LabExtension.Kinds);
         teachers ??= new() { ["t1"] = new FakeTeacher(), ["t2"] = new FakeTeacher() };
         var services = new CurationServices
         {
@@ -82,7 +83,7 @@ public class PipelineTests
     public void IdsAndRequestKeysAreStable()
     {
         var q = Spine.Q("q0");
-        var teacher = new TeacherSpec { Name = "t1", Lab = "oracle" };
+        var teacher = new LabTeacherSpec { Name = "t1", Lab = "oracle" };
         var a = RolloutRequest.Create(q, teacher, 3, new SamplingSettings());
         var b = RolloutRequest.Create(q, teacher, 3, new SamplingSettings());
         var hotter = RolloutRequest.Create(q, teacher, 3, new SamplingSettings { Temperature = 1.0 });
@@ -128,12 +129,19 @@ public class PipelineTests
     {
         using var dir = new TempDir();
         using var store = RunStore.Open(dir.Path);
-        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"));
+        var recipe = RecipeLoader.Parse(RecipeYaml, dir.File("fake.yaml"), LabExtension.Kinds);
         store.SnapshotRecipe(recipe, RecipeYaml);
         store.SnapshotRecipe(recipe, RecipeYaml); // same recipe: fine
         var e = Assert.Throws<RunStoreException>(() => store.SnapshotRecipe(recipe with { Sampling = recipe.Sampling with { Seed = 6 } }, RecipeYaml));
         Assert.Contains("holds a run of a different recipe", e.Message);
-        Assert.Equal(recipe with { SourcePath = dir.File("recipe.yaml") }, store.Recipe() with { Questions = recipe.Questions, Teachers = recipe.Teachers, Export = recipe.Export });
+        // Read back whole: every field (the JSON), and the typed kinds as records (sources and teachers come back as the lab's).
+        var back = store.Recipe(LabExtension.Kinds);
+        Assert.Equal(dir.File("recipe.yaml"), back.SourcePath);
+        Assert.Equal(RecipeJson.Write(recipe with { SourcePath = "fake.yaml" }), RecipeJson.Write(back with { SourcePath = "fake.yaml" }));
+        Assert.Equal(recipe.Questions.Sources, back.Questions.Sources);
+        Assert.Equal(recipe.Teachers, back.Teachers);
+        Assert.Equal(recipe.Export.Formats, back.Export.Formats);
+        Assert.Equal((recipe.Sampling, recipe.Filters, recipe.Diversity, recipe.Verifier), (back.Sampling, back.Filters, back.Diversity, back.Verifier));
         Assert.Equal(RecipeYaml, File.ReadAllText(dir.File("recipe.yaml")));
         await Task.CompletedTask;
     }
@@ -147,6 +155,9 @@ public class PipelineTests
         var selected = store.Selections("farthest").Where(s => s.IsSelected).ToList();
         Assert.NotEmpty(selected);
         var exports = Path.Combine(dir.Path, "exports");
+        // Every export holds exactly the selected trajectories: (question, response) pairs, compared as sets.
+        var expected = selected.Select(s => store.Trajectory(s.TrajectoryId)!)
+            .Select(t => (store.Question(t.QuestionId)!.Text, t.RawResponse)).Order().ToList();
 
         using var sharegpt = JsonDocument.Parse(File.ReadAllText(Path.Combine(exports, "ded_test.sharegpt.json")));
         Assert.Equal(selected.Count, sharegpt.RootElement.GetArrayLength());
@@ -160,6 +171,8 @@ public class PipelineTests
             Assert.Contains(turns[0].GetProperty("value").GetString(), Questions);
             Assert.StartsWith("<think>", turns[1].GetProperty("value").GetString());
         }
+        Assert.Equal(expected, sharegpt.RootElement.EnumerateArray().Select(row => row.GetProperty("conversations").EnumerateArray().ToList())
+            .Select(t => (t[0].GetProperty("value").GetString()!, t[1].GetProperty("value").GetString()!)).Order());
 
         using var info = JsonDocument.Parse(File.ReadAllText(Path.Combine(exports, "dataset_info.json")));
         var entry = info.RootElement.GetProperty("ded_test");
@@ -179,6 +192,8 @@ public class PipelineTests
             Assert.Equal(["system", "user", "assistant"], messages.Select(m => m.GetProperty("role").GetString()));
             Assert.All(messages, m => Assert.Equal(["role", "content"], m.EnumerateObject().Select(p => p.Name)));
         }
+        Assert.Equal(expected, lines.Select(l => JsonNode.Parse(l)!["messages"]!.AsArray())
+            .Select(m => (m[1]!["content"]!.GetValue<string>(), m[2]!["content"]!.GetValue<string>())).Order());
 
         await using var parquet = File.OpenRead(Path.Combine(exports, "ded_test.parquet"));
         var result = await ParquetSerializer.DeserializeAsync<ExportRow>(parquet);
@@ -186,6 +201,7 @@ public class PipelineTests
         var rows = result.Data;
         Assert.Equal(selected.Select(s => s.TrajectoryId).Order(), rows.Select(r => r.TrajectoryId).Order());
         Assert.All(rows, r => Assert.Equal(store.Trajectory(r.TrajectoryId)!.RawResponse, r.Response));
+        Assert.Equal(expected, rows.Select(r => (r.Question, r.Response)).Order());
     }
 
     [Fact]
@@ -248,6 +264,20 @@ public class PipelineTests
         Assert.Equal(browsed.Chosen.Count * browsed.Chosen.Count, browsed.Distances.Count);
         Assert.Equal("6", metrics.Run.Settings["M"]);
         Assert.EndsWith("metrics.json", CurationMetrics.Write(store, metrics));
+        Assert.Empty(funnel.Warnings);
+    }
+
+    [Fact]
+    public async Task ATeacherWhoseResponsesCarryNoReasoningIsNamedInTheFunnelAndTheReport()
+    {
+        using var dir = new TempDir();
+        var teachers = new Dictionary<string, FakeTeacher> { ["t1"] = new(), ["t2"] = new((_, _) => "\\boxed{1}") };
+        var (store, _, recipe) = await RunAsync(dir, teachers);
+        using var _s = store;
+        var metrics = CurationMetrics.Build(store, recipe, isQuick: false, DateTimeOffset.UtcNow);
+        var warning = Assert.Single(metrics.Funnel!.Warnings);
+        Assert.StartsWith("teacher t2: none of its 18 responses carried reasoning", warning);
+        Assert.Contains("**Warning:** teacher t2: none of its 18 responses", Ded.Reports.MarkdownReport.Render(metrics));
     }
 
     private sealed class Collect : IProgress<RolloutProgress>
@@ -264,7 +294,7 @@ public class PipelineTests
         var progress = new Collect();
         var questions = new[] { Spine.Q("a"), Spine.Q("b") };
         store.IngestQuestions(questions);
-        var teacher = new TeacherClient(new TeacherSpec { Name = "t", Lab = "oracle" }, new FakeTeacher());
+        var teacher = new TeacherClient(new LabTeacherSpec { Name = "t", Lab = "oracle" }, new FakeTeacher());
         var summary = await RolloutStage.RunAsync(store, questions, [teacher],
             new RolloutOptions { Sampling = new SamplingSettings { SamplesPerQuestion = 3 }, MaxConcurrency = 2 }, progress, CancellationToken.None);
         Assert.Equal(new RolloutSummary(6, 0, 6, 0, 0), summary);

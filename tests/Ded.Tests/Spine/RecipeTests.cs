@@ -10,13 +10,14 @@ namespace Ded.Tests.Spine;
 public class RecipeTests
 {
     private const string Minimal = "teachers:\n  - name: oracle\n    lab: oracle\n";
+    private const string LabQuestions = "questions:\n  sources:\n    - lab: { count: 2 }\n";
 
     [Fact]
     public void LabRecipeBindsEveryKey()
     {
-        var recipe = RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"));
+        var recipe = RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"), LabExtension.Kinds);
         Assert.Equal("lab", recipe.Name);
-        Assert.Equal(["oracle", "careful", "verbose", "explorer"], recipe.Teachers.Select(t => t.Lab));
+        Assert.Equal(["oracle", "careful", "verbose", "explorer"], recipe.Teachers.Cast<LabTeacherSpec>().Select(t => t.Lab));
         Assert.Equal(8, recipe.Sampling.SamplesPerQuestion);
         Assert.Equal(0.7, recipe.Sampling.Temperature);
         Assert.Equal(TextUnit.Chars, recipe.Filters.LengthUnit);
@@ -24,14 +25,14 @@ public class RecipeTests
         Assert.Equal(4, recipe.Diversity.P);
         Assert.Equal(SelectionStrategy.Farthest, recipe.Diversity.Strategy);
         Assert.Equal([ExportFormat.LlamaFactory, ExportFormat.Trl, ExportFormat.Parquet], recipe.Export.Formats);
-        var pool = Assert.IsType<global::Ded.Data.LabPoolSource>(Assert.Single(recipe.Questions.Sources));
+        var pool = Assert.IsType<LabPoolSource>(Assert.Single(recipe.Questions.Sources));
         Assert.Equal(60, pool.Count);
     }
 
     [Fact]
     public void DefaultsApplyWhenSectionsAreAbsent()
     {
-        var recipe = RecipeLoader.Parse(Minimal, "/tmp/min.yaml");
+        var recipe = RecipeLoader.Parse(Minimal + LabQuestions, "/tmp/min.yaml", LabExtension.Kinds);
         Assert.Equal("min", recipe.Name);
         Assert.Equal(new Rollouts.SamplingSettings(), recipe.Sampling);
         Assert.Equal(new FilterOptions(), recipe.Filters);
@@ -62,7 +63,7 @@ public class RecipeTests
     [MemberData(nameof(BrokenRecipes))]
     public void BrokenRecipeNamesFileLineAndKey(string name, string yaml, string expected)
     {
-        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml, "/tmp/ded-recipes/bad.yaml"));
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml, "/tmp/ded-recipes/bad.yaml", LabExtension.Kinds));
         if (name == "not yaml") Assert.StartsWith(expected, e.Message);
         else Assert.Equal(expected, e.Message);
     }
@@ -70,7 +71,7 @@ public class RecipeTests
     [Fact]
     public void MissingRecipeFileIsARecipeError()
     {
-        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml"));
+        var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml", LabExtension.Kinds));
         Assert.Equal("x.yaml:0: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
     }
 
@@ -95,8 +96,8 @@ public class RecipeTests
               - name: local
                 endpoint: { base_url: "http://127.0.0.1:8000/v1", model: tiny }
             """;
-        var teachers = RecipeLoader.Parse(yaml, "/tmp/e.yaml").Teachers;
-        var e = teachers[0].Endpoint!;
+        var teachers = RecipeLoader.Parse(yaml + "\n" + LabQuestions, "/tmp/e.yaml", LabExtension.Kinds).Teachers;
+        var e = ((EndpointTeacherSpec)teachers[0]).Endpoint;
         Assert.Equal(["http://gpu-1:8000/v1", "http://gpu-2:8000/v1"], e.BaseUrls);
         Assert.Equal(("Qwen/QwQ-32B", "DED_KEY", 16, 600, (int?)null), (e.Model, e.ApiKeyEnv, e.MaxInFlight, e.RequestsPerMinute, e.TokensPerMinute));
         Assert.Equal((TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), true), (e.AttemptTimeout, e.ConnectTimeout, e.Stream));
@@ -106,22 +107,22 @@ public class RecipeTests
         Assert.Equal(true, e.Sampling.ChatTemplateKwargs["enable_thinking"]);
         Assert.Equal((0.4m, 1.6m), (e.Prices.InputPerMillion, e.Prices.OutputPerMillion));
         Assert.Equal("Qwen/QwQ-32B", teachers[0].ModelId);
-        Assert.Equal(["http://127.0.0.1:8000/v1"], teachers[1].Endpoint!.BaseUrls);
-        Assert.Null(teachers[1].Endpoint!.ApiKeyEnv);
+        Assert.Equal(["http://127.0.0.1:8000/v1"], ((EndpointTeacherSpec)teachers[1]).Endpoint.BaseUrls);
+        Assert.Null(((EndpointTeacherSpec)teachers[1]).Endpoint.ApiKeyEnv);
     }
 
     [Fact]
     public void ARunKeepsTheResolvedRecipeAndReadsItBack()
     {
-        const string yaml = "name: snap\nteachers:\n  - name: q\n    endpoint: { base_url: 'http://127.0.0.1:8000/v1', model: m, attempt_timeout: 60, sampling: { chat_template_kwargs: { enable_thinking: true } } }\ndiversity:\n  strategy: random\n  p: 3\n";
+        const string yaml = "name: snap\nteachers:\n  - name: q\n    endpoint: { base_url: 'http://127.0.0.1:8000/v1', model: m, attempt_timeout: 60, sampling: { chat_template_kwargs: { enable_thinking: true } } }\ndiversity:\n  strategy: random\n  p: 3\n" + LabQuestions;
         using var dir = new TempDir();
-        var recipe = RecipeLoader.Parse(yaml, dir.File("snap.yaml"));
+        var recipe = RecipeLoader.Parse(yaml, dir.File("snap.yaml"), LabExtension.Kinds);
         using (var store = Runs.RunStore.Open(dir.Path))
             store.SnapshotRecipe(recipe, yaml);
         using var reopened = Runs.RunStore.OpenExisting(dir.Path);
-        var back = reopened.Recipe();
+        var back = reopened.Recipe(LabExtension.Kinds);
         Assert.Equal(("snap", SelectionStrategy.Random, 3), (back.Name, back.Diversity.Strategy, back.Diversity.P));
-        Assert.Equal((TimeSpan.FromSeconds(60), "m"), (back.Teachers[0].Endpoint!.AttemptTimeout, back.Teachers[0].ModelId));
+        Assert.Equal((TimeSpan.FromSeconds(60), "m"), (((EndpointTeacherSpec)back.Teachers[0]).Endpoint.AttemptTimeout, back.Teachers[0].ModelId));
         Assert.Equal(recipe.Sampling, back.Sampling);
         reopened.SnapshotRecipe(recipe, yaml); // the same recipe again is accepted
     }

@@ -57,10 +57,10 @@ public class SelectionTests
     private sealed class FakeStudent(Dictionary<string, double> rates) : IPassRateEstimator
     {
         public List<(string, int)> Asked { get; } = [];
-        public ValueTask<double> EstimatePassRateAsync(Question question, int k, CancellationToken cancellationToken)
+        public ValueTask<PassRate> EstimatePassRateAsync(Question question, int k, CancellationToken cancellationToken)
         {
             Asked.Add((question.Id, k));
-            return ValueTask.FromResult(rates[question.Id]);
+            return ValueTask.FromResult(new PassRate(rates[question.Id]));
         }
     }
 

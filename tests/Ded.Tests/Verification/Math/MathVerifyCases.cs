@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Ded.Tests.Support;
 using Ded.Verification.Math;
 
@@ -18,20 +18,10 @@ public sealed record MathVerifyCase(int Line, string Gold, string Pred, bool Exp
         {
             line++;
             if (string.IsNullOrWhiteSpace(text)) continue;
-            using var doc = JsonDocument.Parse(text);
-            var r = doc.RootElement;
-            var configs = r.GetProperty("extraction_config").EnumerateArray().Select(e => e.GetString() ?? "").ToList();
-            var latex = configs.Any(c => c.StartsWith("LatexExtractionConfig", StringComparison.Ordinal));
-            var expr = configs.Any(c => c.StartsWith("ExprExtractionConfig", StringComparison.Ordinal));
-            var options = new MathVerifyOptions
-            {
-                Extraction = latex && expr ? MathExtraction.LatexExpr : latex ? MathExtraction.Latex : MathExtraction.Expr,
-                FloatRounding = r.GetProperty("float_rounding").GetInt32(),
-                Strict = r.GetProperty("strict").GetBoolean(),
-                AllowSetRelationComparison = r.GetProperty("allow_set_relation_comp").GetBoolean(),
-            };
-            list.Add(new MathVerifyCase(line, r.GetProperty("gold").GetString()!, r.GetProperty("pred").GetString()!,
-                r.GetProperty("expected").GetBoolean(), options, r.GetProperty("source").GetString()!));
+            var r = (JsonObject)JsonNode.Parse(text)!;
+            // The settings each case names, read as `ded verify math` reads them.
+            var options = MathVerifyJsonl.ParseOptions(r, $"math_verify_cases.jsonl:{line}", MathVerifyOptions.Default);
+            list.Add(new MathVerifyCase(line, (string)r["gold"]!, (string)r["pred"]!, (bool)r["expected"]!, options, (string)r["source"]!));
         }
         return list;
     }

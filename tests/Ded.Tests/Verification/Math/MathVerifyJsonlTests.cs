@@ -25,10 +25,32 @@ public sealed class MathVerifyJsonlTests
         Assert.Equal("1/2", lines[0].GetProperty("gold_normalized").GetString());
     }
 
+    // Math-Verify's own test tables name their settings per case (shared math_verify_cases.jsonl lines 255 and 187):
+    // the same pair flips with them, so each must be read from the record, not taken from the defaults.
+    [Theory]
+    [InlineData("""{"gold": "$f(x)$", "pred": "$f(y)$", "strict": false}""", true)]
+    [InlineData("""{"gold": "$f(x)$", "pred": "$f(y)$", "strict": true}""", false)]
+    [InlineData("""{"gold": "$x \\in [-2,7]$", "pred": "$-2 \\le x \\le 7$", "extraction_config": ["LatexExtractionConfig(boxed_match_priority=0)"], "allow_set_relation_comp": true}""", true)]
+    [InlineData("""{"gold": "$x \\in [-2,7]$", "pred": "$-2 \\le x \\le 7$", "extraction_config": ["LatexExtractionConfig(boxed_match_priority=0)"]}""", false)]
+    [InlineData("""{"gold": "3", "pred": "$\\frac{6}{2}$", "extraction_config": ["ExprExtractionConfig()"]}""", false)]
+    [InlineData("""{"gold": "3", "pred": "$\\frac{6}{2}$", "extraction_config": ["LatexExtractionConfig()", "ExprExtractionConfig()"]}""", true)]
+    [InlineData("""{"gold": "5", "pred": "\\boxed{5}. So the final answer is 6", "extraction_config": ["LatexExtractionConfig(boxed_match_priority=0)"]}""", true)]
+    [InlineData("""{"gold": "5", "pred": "\\boxed{5}. So the final answer is 6", "extraction_config": ["LatexExtractionConfig()"]}""", false)]
+    public async Task A_records_own_settings_apply(string line, bool equivalent)
+    {
+        var output = new StringWriter();
+        await MathVerifyJsonl.ProcessAsync(new StringReader(line), output, "in.jsonl", MathVerifyOptions.Default, CancellationToken.None);
+        Assert.Equal(equivalent, JsonDocument.Parse(output.ToString()).RootElement.GetProperty("equivalent").GetBoolean());
+    }
+
     [Theory]
     [InlineData("""{"gold": "1"}""", "in.jsonl:2: pred")]
     [InlineData("""{"gold": "1", "pred": "1", "extraction": "fancy"}""", "in.jsonl:2: extraction")]
     [InlineData("not json", "in.jsonl:2: not valid JSON")]
+    [InlineData("""{"gold": "1", "pred": "1", "extraction_config": ["SympyConfig()"]}""", "in.jsonl:2: extraction_config: 'SympyConfig()'")]
+    [InlineData("""{"gold": "1", "pred": "1", "extraction_config": []}""", "in.jsonl:2: extraction_config: expected a non-empty list")]
+    [InlineData("""{"gold": "1", "pred": "1", "extraction": "latex", "extraction_config": ["ExprExtractionConfig()"]}""", "in.jsonl:2: extraction: give either")]
+    [InlineData("""{"gold": "1", "pred": "1", "strict": "yes"}""", "in.jsonl:2: strict: expected true or false")]
     public async Task A_bad_line_names_file_line_and_field(string bad, string expected)
     {
         var input = """{"gold": "1", "pred": "1"}""" + "\n" + bad;

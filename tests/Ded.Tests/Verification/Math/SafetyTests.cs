@@ -7,6 +7,7 @@ namespace Ded.Tests.Verification.Math;
 
 /// <summary>Fuzzing and concurrency: no exception escapes, no check runs past its budget, memory stays bounded, and
 /// verdicts are identical from many threads.</summary>
+[Collection(Support.MeasuredAlone.Name)] // the heap and the time budget are process-wide figures
 public sealed class SafetyTests
 {
     private const int FuzzChecks = 100_000;
@@ -19,7 +20,7 @@ public sealed class SafetyTests
         "<think>", "</think>", "\\approx", "\\$", "{,}", "\\!", "'", "\\mathrm{", "\\binom{",
     ];
 
-    [Fact]
+    [SkippableFact]
     public void Fuzzed_latex_never_throws_or_overruns_the_budget()
     {
         var rng = new Random(4242);
@@ -50,7 +51,7 @@ public sealed class SafetyTests
         Assert.True(growth < 64L << 20, $"memory grew by {growth >> 20} MiB");
     }
 
-    [Fact]
+    [SkippableFact]
     public void Verdicts_are_identical_from_many_threads()
     {
         var cases = MathVerifyCase.Load();

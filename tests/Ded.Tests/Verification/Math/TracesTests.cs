@@ -12,7 +12,7 @@ public sealed class TracesTests
     /// <summary>Known differences by "question_id teacher"; empty at present (180 of 180 agree).</summary>
     private static readonly IReadOnlyDictionary<string, string> KnownDifferences = new Dictionary<string, string>();
 
-    [Fact]
+    [SkippableFact]
     public void Verdicts_match_upstream_correct_except_listed_differences()
     {
         var differences = new List<string>();

@@ -1,0 +1,169 @@
+using Ded.Data;
+using Ded.Export;
+using Ded.Filtering;
+using Ded.Recipes;
+using Ded.Rollouts;
+using Ded.Selection;
+using Ded.Teachers;
+using Ded.Training;
+using Ded.Verification;
+
+namespace Ded.Runs;
+
+/// <summary>What a run needs besides its recipe: the pieces other issues supply, and where to report.</summary>
+public sealed record CurationServices
+{
+    public required Func<TeacherSpec, TeacherClient> Teachers { get; init; }
+    public required IVerifier Verifier { get; init; }
+    /// <summary>An LLM judge for the rule verifier's unverifiable verdicts; null for none.</summary>
+    public IVerifier? Judge { get; init; }
+    public ITokenizer? Tokenizer { get; init; }
+    /// <summary>The student's pass-rate estimate (<see cref="CurationRun.WithStudent"/> builds it from the recipe).</summary>
+    public IPassRateEstimator? PassRates { get; init; }
+    public IProgress<RolloutProgress>? RolloutProgress { get; init; }
+    public Action<string> Log { get; init; } = _ => { };
+}
+
+/// <summary>
+/// The DED curation stages in order on one run folder: ingest questions, rollouts, verification, filters,
+/// question compression, diversity, export. Every step reads and writes only the run store, so any step
+/// can be rerun alone (`ded filter`, ...) and a killed run resumes where its records end.
+/// </summary>
+public static class CurationRun
+{
+    private static readonly System.Text.Json.JsonSerializerOptions DroppedJson = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>
+    /// Everything that can fail on the user's input, before the run folder is touched: reads every question
+    /// whole, builds every teacher client (an endpoint's key must be set) and, when the run goes on past the rollout,
+    /// checks that the later stages have what the recipe asks for (a student for compression, a tokenizer for tokens).
+    /// </summary>
+    /// <exception cref="RecipeException">A question file with a bad line.</exception>
+    /// <exception cref="Teachers.Endpoints.EndpointException">An endpoint's API-key variable is not set.</exception>
+    /// <exception cref="InvalidOperationException">A missing student or tokenizer.</exception>
+    public static PreparedRun Prepare(Recipe recipe, string recipeText, CurationServices services, bool throughExport)
+    {
+        // Teachers first: an unset API key fails in milliseconds, before a large pool is read.
+        var teachers = recipe.Teachers.Select(services.Teachers).ToList();
+        // why sync: Prepare runs before anything async starts; the screening only reads local files (no synchronization context).
+        var (questions, dropped) = QuestionScreening.RunAsync(QuestionLoader.Load(recipe.Questions), recipe.Questions, CancellationToken.None)
+            .GetAwaiter().GetResult();
+        if (throughExport)
+        {
+            if (recipe.Compression.Enabled && services.PassRates is null) throw NoStudent();
+            if ((recipe.Filters.LengthUnit == TextUnit.Tokens || recipe.Diversity.Distance == TextUnit.Tokens) && services.Tokenizer is null)
+                throw new InvalidOperationException("the recipe counts tokens (filters.length_unit or diversity.distance) but no tokenizer is configured; use chars");
+        }
+        return new PreparedRun(recipe, recipeText, questions, teachers) { Dropped = dropped };
+    }
+
+    /// <summary>Snapshots the recipe, ingests the questions (idempotent) and draws the missing samples.</summary>
+    public static async Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
+    {
+        var (recipe, recipeText, questions, teachers) = run;
+        store.SnapshotRecipe(recipe, recipeText);
+        if (recipe.Questions.Decontaminate is not null || recipe.Questions.Dedup is not null)
+        {
+            store.WriteFileAtomically("questions_dropped.jsonl", string.Concat(run.Dropped.Select(d => System.Text.Json.JsonSerializer.Serialize(d, DroppedJson) + "\n")));
+            services.Log($"questions: {run.Dropped.Count} dropped by screening (questions_dropped.jsonl)");
+        }
+        int added = store.IngestQuestions(questions);
+        services.Log($"questions: {questions.Count} ({added} new)");
+        var options = new RolloutOptions { Sampling = recipe.Sampling, MaxConcurrency = recipe.MaxConcurrency };
+        var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
+        services.Log($"rollout: {summary.Total} samples, {summary.AlreadyStored} already stored, {summary.Sent} received now, " +
+                     $"{summary.Failed} failed, {summary.AbandonedEarlier} left in flight by an earlier run and resent");
+        return summary;
+    }
+
+    /// <summary>Verification then the filters.</summary>
+    public static async Task<FilterSummary> FilterAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
+    {
+        var verdicts = await VerificationStage.RunAsync(store, services.Verifier, services.Judge, cancellationToken);
+        services.Log("verify: " + string.Join(", ", verdicts.Counts.Where(kv => kv.Value > 0).Select(kv => $"{RunStore.Snake(kv.Key)} {kv.Value}")));
+        var filters = await FilterStage.RunAsync(store, recipe.Filters, services.Verifier.Name, services.Judge?.Name, services.Tokenizer, cancellationToken);
+        services.Log($"filter: {filters.PassedAll} of {filters.Trajectories} pass every filter" +
+                     string.Concat(filters.FailedBy.Select(kv => $"; {kv.Value} fail {kv.Key}")));
+        foreach (var warning in filters.Warnings) services.Log("warning: " + warning);
+        return filters;
+    }
+
+    /// <summary>Question compression when the recipe enables it and a student estimator is available.</summary>
+    public static async Task<CompressionSummary?> CompressAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
+    {
+        if (!recipe.Compression.Enabled)
+        {
+            services.Log("compress: disabled in the recipe (compression.enabled: false)");
+            return null;
+        }
+        if (services.PassRates is null) throw NoStudent();
+        var summary = await CompressionStage.RunAsync(store, services.PassRates, recipe.Compression, cancellationToken);
+        services.Log($"compress: {summary.Kept} of {summary.Questions} questions kept, {summary.Dropped} dropped as already solved");
+        return summary;
+    }
+
+    /// <summary>The recipe's selection: farthest-P (or its strategy) over every teacher's filtered trajectories.</summary>
+    public static Task<DiversitySummary> DiversifyAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken) =>
+        SelectAsync(store, SelectionSpec.Of(recipe.Diversity), services, cancellationToken);
+
+    /// <summary>One selection over the store, stored under its key (the recipe's, or a control's such as the lab's conditions).</summary>
+    public static async Task<DiversitySummary> SelectAsync(RunStore store, SelectionSpec selection, CurationServices services, CancellationToken cancellationToken)
+    {
+        var summary = await DiversityStage.RunAsync(store, selection, services.Tokenizer, cancellationToken);
+        services.Log($"diversify ({selection.Key}, P={selection.Diversity.P}): {summary.Selected} of {summary.Candidates} trajectories kept over {summary.Questions} questions");
+        return summary;
+    }
+
+    public static async Task<ExportSummary> ExportAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
+    {
+        var summary = await ExportStage.RunAsync(store, recipe.Export, RunStore.Snake(recipe.Diversity.Strategy), cancellationToken);
+        services.Log($"export: {summary.Rows} rows");
+        foreach (var file in summary.Files) services.Log("  " + file);
+        return summary;
+    }
+
+    /// <summary>Every stage in order (prepare with <c>throughExport: true</c>).</summary>
+    public static async Task<ExportSummary> RunAllAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
+    {
+        var recipe = run.Recipe;
+        await RolloutAsync(store, run, services, cancellationToken);
+        await FilterAsync(store, recipe, services, cancellationToken);
+        await CompressAsync(store, recipe, services, cancellationToken);
+        await DiversifyAsync(store, recipe, services, cancellationToken);
+        return await ExportAsync(store, recipe, services, cancellationToken);
+    }
+
+    /// <summary>
+    /// With compression on, the services with the recipe's student's pass rates, graded by the run's verifier (else
+    /// unchanged). The student is made by its spec (served, or a client's kind such as the lab's checkpoint).
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The recipe's student cannot answer questions.</exception>
+    public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken cancellationToken)
+    {
+        if (!recipe.Compression.Enabled || recipe.Student is null || services.PassRates is not null) return services;
+        var student = recipe.Student.Create(services.Log, cancellationToken);
+        if (student is not IStudentSampler sampler)
+        {
+            student.Dispose();
+            throw new InvalidOperationException($"{recipe.SourcePath}: student: this student cannot answer questions, which compression needs");
+        }
+        return services with { PassRates = new StudentPassRates(sampler, services.Verifier, CompressionSampling(recipe)) };
+    }
+
+    /// <summary>How compression samples the student: the recipe's compression settings and its seed.</summary>
+    public static SampleOptions CompressionSampling(Recipe recipe) => new()
+    {
+        Temperature = (float)recipe.Compression.Temperature, TopP = (float)recipe.Compression.TopP,
+        MaxNewTokens = recipe.Compression.MaxTokens ?? recipe.Sampling.MaxTokens, Seed = (int)recipe.Sampling.Seed,
+    };
+
+    private static InvalidOperationException NoStudent() => new(
+        "question compression needs the student's pass rates and none were built; name the recipe's `student:` (docs/recipes.md)");
+}
+
+/// <summary>A run whose inputs have all been read and checked: ready to touch the run folder.</summary>
+public sealed record PreparedRun(Recipe Recipe, string RecipeText, IReadOnlyList<Question> Questions, IReadOnlyList<TeacherClient> Teachers)
+{
+    /// <summary>Questions the recipe's decontamination and dedup dropped, with why.</summary>
+    public IReadOnlyList<DroppedQuestion> Dropped { get; init; } = [];
+}

@@ -1,0 +1,41 @@
+using System.Globalization;
+using Ded.Evaluation;
+using Ded.Training;
+
+namespace Ded.Lab.Experiment;
+
+/// <summary>
+/// The lab experiment's evaluation sets, seeds and training budget; the curation settings (M, P, k, threshold) are
+/// the recipe's. Defaults fit `ded lab` in 10 minutes on 2 cores; <see cref="Quick"/> in 2.
+/// </summary>
+public sealed record LabExperimentOptions
+{
+    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];  // ≥ 3 training seeds: the paper reports one run
+    public int EvalInDomainQuestions { get; init; } = 48;        // held out from the seed pool and from pretraining
+    public int EvalOutOfDomainQuestions { get; init; } = 36;     // the general families
+    public int EvalMinDifficulty { get; init; } = 2;             // harder than most training problems (those run 1..4)
+    public int EvalMaxDifficulty { get; init; } = 5;
+    public int OutOfDomainMaxDifficulty { get; init; } = 4;
+    /// <summary>Every condition gets the same optimizer steps: equal compute, whatever its corpus size.</summary>
+    public SftOptions Sft { get; init; } = new();
+    public EvalOptions Evaluation { get; init; } = new() { Samples = 4, MaxTokens = 200, Seed = 1 }; // the paper's avg@16, scaled to the lab
+
+    /// <summary>One seed and smaller sets: the whole method in about two minutes.</summary>
+    public static LabExperimentOptions Quick { get; } = new()
+    {
+        Seeds = [1], EvalInDomainQuestions = 24, EvalOutOfDomainQuestions = 15,
+        Sft = new SftOptions { Steps = 30 },
+        Evaluation = new EvalOptions { Samples = 2, MaxTokens = 200, Seed = 1 },
+    };
+
+    /// <summary>The settings as recorded in metrics.json.</summary>
+    public IEnumerable<KeyValuePair<string, string>> Describe()
+    {
+        string S(double v) => v.ToString("0.####", CultureInfo.InvariantCulture);
+        yield return new("seeds", string.Join(",", Seeds));
+        yield return new("eval_in_domain", $"{EvalInDomainQuestions} questions, difficulty {EvalMinDifficulty}..{EvalMaxDifficulty}");
+        yield return new("eval_out_of_domain", $"{EvalOutOfDomainQuestions} questions, difficulty 1..{OutOfDomainMaxDifficulty}");
+        yield return new("eval", $"avg@{Evaluation.Samples}, temperature {S(Evaluation.Temperature)}, top-p {S(Evaluation.TopP)}, max {Evaluation.MaxTokens} new tokens");
+        yield return new("sft", $"{Sft.Steps} steps x {Sft.BatchSize} packed rows, lr {S(Sft.LearningRate)}, warmup {Sft.WarmupSteps}");
+    }
+}
