@@ -18,14 +18,18 @@ public sealed record LabExperimentOptions
     public int OutOfDomainMaxDifficulty { get; init; } = 4;
     /// <summary>Every condition gets the same optimizer steps: equal compute, whatever its corpus size.</summary>
     public SftOptions Sft { get; init; } = new();
-    public EvalOptions Evaluation { get; init; } = new() { Samples = 4, MaxTokens = 200, Seed = 1 }; // the paper's avg@16, scaled to the lab
+    public EvalOptions Evaluation { get; init; } = new() { Samples = 4, MaxTokens = EvalMaxTokens, Seed = 1 }; // the paper's avg@16, scaled to the lab
+
+    /// <summary>Above the longest trace any teacher writes at the evaluated difficulties (metrics.json records it as
+    /// longest_teacher_answer), so that a student that learnt a long style is not cut off; inside the 512-token block.</summary>
+    public const int EvalMaxTokens = 420;
 
     /// <summary>One seed and smaller sets: the whole method in about two minutes.</summary>
     public static LabExperimentOptions Quick { get; } = new()
     {
         Seeds = [1], EvalInDomainQuestions = 24, EvalOutOfDomainQuestions = 15,
         Sft = new SftOptions { Steps = 30 },
-        Evaluation = new EvalOptions { Samples = 2, MaxTokens = 200, Seed = 1 },
+        Evaluation = new EvalOptions { Samples = 2, MaxTokens = EvalMaxTokens, Seed = 1 },
     };
 
     /// <summary>The settings as recorded in metrics.json.</summary>

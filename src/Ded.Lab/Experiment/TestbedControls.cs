@@ -45,10 +45,10 @@ internal static class TestbedControls
         double resolvable = halfWidths.Length == 0 ? double.NaN : halfWidths[halfWidths.Length / 2];
         int seeds = ded.InDomain.Count, questions = ded.InDomainPerSeed[0].Count;
         var (status, summary) = seeds < 2
-            ? (TestbedStatus.NoPower, $"no power: one training seed cannot tell training noise from an effect; claims are not judged (`ded lab` trains three)")
+            ? (TestbedStatus.NoPower, $"one training seed cannot tell training noise from an effect; claims are not judged (`ded lab` trains three)")
             : controls.All(c => c.IsPassed)
-                ? (TestbedStatus.Passed, "passed: the student learns from traces (positive control) and from their correctness (negative control)")
-                : (TestbedStatus.Failed, "failed: " + string.Join(" and ", controls.Where(c => !c.IsPassed).Select(c => $"the {c.Name} control")) + " did not hold; no claim can be judged");
+                ? (TestbedStatus.Passed, "the student learns from traces (positive control) and from their correctness (negative control)")
+                : (TestbedStatus.Failed, string.Join(" and ", controls.Where(c => !c.IsPassed).Select(c => $"the {c.Name} control")) + " did not hold: no claim can be judged");
         return new Testbed
         {
             Status = status, Summary = summary, Controls = controls, ResolvableDifference = resolvable,
