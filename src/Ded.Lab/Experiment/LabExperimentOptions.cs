@@ -19,7 +19,7 @@ public sealed record LabExperimentOptions
     /// <summary>Every condition gets the same optimizer steps: equal compute, whatever its corpus size. Four packed rows
     /// of 512 tokens a step: several epochs of any lab corpus, and 32 fine-tunes still fit the time budget.</summary>
     public SftOptions Sft { get; init; } = new() { BatchSize = 4 };
-    public EvalOptions Evaluation { get; init; } = new() { Samples = 4, MaxTokens = EvalMaxTokens, Seed = 1 }; // the paper's avg@16, scaled to the lab
+    public EvalOptions Evaluation { get; init; } = new() { Samples = 2, MaxTokens = EvalMaxTokens, Seed = 1 }; // the paper's avg@16, scaled to the lab's budget
 
     /// <summary>Above the longest trace any teacher writes at the evaluated difficulties (metrics.json records it as
     /// longest_teacher_answer), so that a student that learnt a long style is not cut off; inside the 512-token block.</summary>
