@@ -26,7 +26,15 @@ public class LabQuickRunTests(ITestOutputHelper output)
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // a run left behind would keep training after the test is gone
+            Assert.Fail($"ded lab --quick ran past 8 minutes (budget: 2 on idle cores); output so far:\n{await stdout}");
+        }
         output.WriteLine(await stdout);
         Assert.True(process.ExitCode == 0, await stderr);
 
