@@ -32,3 +32,7 @@ public sealed record LabStep(string Text, string Value);
 
 /// <summary>A family's worked solution: the steps in order and the final answer.</summary>
 public sealed record LabSolution(IReadOnlyList<LabStep> Steps, string Answer);
+
+/// <summary>How finely a solver writes its steps. Fine splits a step a tiny student cannot do at once (a long division,
+/// a two-operation update) into ones it can; families without such a step write the same either way.</summary>
+public enum LabGranularity { Plain, Fine }

@@ -5,7 +5,7 @@ namespace Ded.Lab;
 /// <summary>The embedded lab recipe's `--quick` variant.</summary>
 public static class LabRecipe
 {
-    public const int QuickQuestionsPerSource = 20; // 20 × 4 teachers × M 6 = 480 samples: seconds on a laptop
+    public const int QuickQuestionsPerSource = 20; // 20 × 8 teachers × M 6 = 960 samples: seconds on a laptop
     public const int QuickSamplesPerQuestion = 6;  // M above P (4), so that choosing P is still a choice
 
     /// <summary>The same recipe with fewer questions per lab source and fewer samples per question.</summary>

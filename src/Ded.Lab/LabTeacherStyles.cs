@@ -2,26 +2,40 @@ using System.Text;
 
 namespace Ded.Lab;
 
-/// <summary>How a lab teacher writes: from the question's worked solution to a reasoning-model response.</summary>
+/// <summary>
+/// How a lab teacher writes: from the question's worked solution to a reasoning-model response. Styles differ in what a
+/// small student could learn from them (step size, skipped steps, filler, checks, slips, the answer before the work);
+/// none is told which of these helps: the smoke test measures it.
+/// </summary>
 internal abstract class LabTeacherStyle
 {
     public abstract string Name { get; }
 
     /// <summary>Chance that one intermediate value slips, at temperature 1 (it scales with temperature).</summary>
-    protected virtual double SlipRate => 0;
+    protected virtual double SlipRate => 0.03;
 
-    public string Answer(string question, Random rng, float temperature)
+    protected virtual LabGranularity Granularity => LabGranularity.Plain;
+
+    /// <summary>The response; <paramref name="slip"/> overrides the style's own slips (a forced wrong answer).</summary>
+    public string Answer(string question, Random rng, float temperature, Slip? slip = null)
     {
-        var slip = new Slip(rng, SlipRate * Math.Clamp(temperature, 0, 2));
-        if (LabWorld.Solve(question, slip) is not { } solved)
+        slip ??= new Slip(rng, SlipRate * Math.Clamp(temperature, 0, 2));
+        if (LabWorld.Solve(question, slip, Granularity) is not { } solved)
             return "<think>\nI do not recognise this kind of problem.\n</think>\n\nI cannot answer this.";
         var think = new StringBuilder();
-        string answer = Reason(question, solved.Solution, think, rng, temperature);
+        string answer = Reason(question, solved.Solution, slip, think, rng, temperature);
         return Format(think.ToString().TrimEnd(), answer, rng, temperature);
     }
 
     /// <summary>Writes the reasoning into <paramref name="think"/> and returns the final answer.</summary>
-    protected abstract string Reason(string question, LabSolution solution, StringBuilder think, Random rng, float temperature);
+    protected virtual string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
+    {
+        think.AppendLine(Pick(rng, temperature, Opening));
+        foreach (var step in solution.Steps) think.AppendLine(step.Text);
+        return solution.Answer;
+    }
+
+    protected virtual string[] Opening => Phrases.Careful;
 
     protected virtual string Format(string think, string answer, Random rng, float temperature) =>
         $"<think>\n{think}\n</think>\n\n{Pick(rng, temperature, "The answer is", "Answer:", "So the result is")} \\boxed{{{answer}}}";
@@ -33,14 +47,41 @@ internal abstract class LabTeacherStyle
     protected static bool Chance(Random rng, float temperature, double p) => rng.NextDouble() < p * Math.Clamp(temperature, 0, 2);
 }
 
+/// <summary>The sentences styles open their reasoning with (and verbose's filler).</summary>
+internal static class Phrases
+{
+    public static readonly string[] Plain = ["Let me solve it.", "Working:", "Solving."];
+    public static readonly string[] Careful = ["Step by step.", "Let me work it out.", "One step at a time."];
+    public static readonly string[] Granular = ["Small steps.", "Piece by piece.", "In small steps."];
+    public static readonly string[] Terse = ["Quickly.", "In short.", "Briefly."];
+    public static readonly string[] Verbose = ["Okay, let me think.", "Hmm, so.", "Alright, let me see."];
+    public static readonly string[] Explorer = ["First attempt.", "Let me try it directly.", "Quick pass first."];
+    public static readonly string[] Filler = ["Hmm.", "Okay.", "Wait.", "Let me see.", "Right.", "Alright.", "Interesting.", "Sure.", "Good."];
+
+    /// <summary>All of them: the base student has read every phrase once in a while, as a pretrained model has read
+    /// most phrasings; what is new to it in a teacher's traces is then the structure, not the words. (Measured: a
+    /// base that had seen three openings was wrecked by 24 SFT steps on a teacher's unseen ones.)</summary>
+    public static readonly string[] Everything = [.. Plain, .. Careful, .. Granular, .. Terse, .. Verbose, .. Explorer, .. Filler];
+}
+
+/// <summary>The base student's pretraining style: every step, plainly, with more slips than any teacher but the sloppy
+/// one, so that the base reasons but is mediocre at it; opened with any phrase of any style.</summary>
+internal sealed class PlainStyle : LabTeacherStyle
+{
+    public override string Name => "plain";
+    protected override double SlipRate => 0.05;
+    protected override string[] Opening => Phrases.Everything;
+}
+
 /// <summary>Always right, never shows a step: the benchmark-best teacher whose traces teach the least.</summary>
 internal sealed class OracleStyle : LabTeacherStyle
 {
     public override string Name => "oracle";
+    protected override double SlipRate => 0;
 
-    protected override string Reason(string question, LabSolution solution, StringBuilder think, Random rng, float temperature)
+    protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.Append(Pick(rng, temperature, "I know this one.", "Straight away:", "Easy.")).Append(' ').Append(solution.Answer).Append('.');
+        think.Append(Pick(rng, temperature, "I know this one:", "Straight away:", "Easy:")).Append(' ').Append(solution.Answer).Append('.');
         return solution.Answer;
     }
 }
@@ -49,38 +90,45 @@ internal sealed class OracleStyle : LabTeacherStyle
 internal sealed class CarefulStyle : LabTeacherStyle
 {
     public override string Name => "careful";
-    protected override double SlipRate => 0.05;
+}
 
-    protected override string Reason(string question, LabSolution solution, StringBuilder think, Random rng, float temperature)
+/// <summary>Smaller steps: long division digit by digit, sums through the next ten, products by tens and ones.</summary>
+internal sealed class GranularStyle : LabTeacherStyle
+{
+    public override string Name => "granular";
+    protected override LabGranularity Granularity => LabGranularity.Fine;
+    protected override string[] Opening => Phrases.Granular;
+}
+
+/// <summary>Skips steps: writes every other one (and the last), doing the ones between in its head.</summary>
+internal sealed class TerseStyle : LabTeacherStyle
+{
+    public override string Name => "terse";
+
+    protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.AppendLine(Pick(rng, temperature, "Step by step.", "Let me work it out.", "One step at a time."));
-        foreach (var step in solution.Steps) think.AppendLine(step.Text);
+        think.AppendLine(Pick(rng, temperature, Phrases.Terse));
+        for (int i = 0; i < solution.Steps.Count; i++)
+            if (i % 2 == 1 || i == solution.Steps.Count - 1) think.AppendLine(solution.Steps[i].Text);
         return solution.Answer;
     }
 }
 
-/// <summary>The right steps buried in filler; sometimes forgets to close its reasoning or to box the answer.</summary>
+/// <summary>The right steps among filler; sometimes forgets to close its reasoning or to box the answer.</summary>
 internal sealed class VerboseStyle : LabTeacherStyle
 {
-    private static readonly string[] Filler =
-    [
-        "Hmm, let me think about this carefully.", "Okay, so this is interesting.", "Wait, let me re-read the question.",
-        "I want to be really sure here.", "Alright, moving on.", "Let me take a deep breath.", "This reminds me of a similar problem.",
-        "Interesting, let me keep going.", "Right, that seems fine so far.",
-    ];
-
     public override string Name => "verbose";
     protected override double SlipRate => 0.02;
 
-    protected override string Reason(string question, LabSolution solution, StringBuilder think, Random rng, float temperature)
+    protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.AppendLine("Okay, so the question is: " + question.Replace('\n', ' '));
+        think.AppendLine(Pick(rng, temperature, Phrases.Verbose));
         foreach (var step in solution.Steps)
         {
-            for (int i = rng.Next(1, 3); i > 0; i--) think.Append(Filler[rng.Next(Filler.Length)]).Append(' ');
-            think.AppendLine().AppendLine("So " + step.Text + ".");
+            for (int i = rng.Next(1, 3); i > 0; i--) think.Append(Phrases.Filler[rng.Next(Phrases.Filler.Length)]).Append(' ');
+            think.AppendLine("So " + step.Text + ".");
         }
-        think.AppendLine(Filler[rng.Next(Filler.Length)]);
+        think.AppendLine(Phrases.Filler[rng.Next(Phrases.Filler.Length)]);
         return solution.Answer;
     }
 
@@ -92,24 +140,48 @@ internal sealed class VerboseStyle : LabTeacherStyle
     }
 }
 
-/// <summary>Solves, then checks; when the check fails it says so and solves again with care.</summary>
+/// <summary>Solves, then checks by solving again; when the check disagrees it says so and redoes the work from the
+/// first step that went wrong.</summary>
 internal sealed class ExplorerStyle : LabTeacherStyle
 {
     public override string Name => "explorer";
     protected override double SlipRate => 0.06;
 
-    protected override string Reason(string question, LabSolution solution, StringBuilder think, Random rng, float temperature)
+    protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
     {
-        think.AppendLine(Pick(rng, temperature, "First attempt.", "Let me try it directly.", "Quick pass first."));
+        think.AppendLine(Pick(rng, temperature, Phrases.Explorer));
         foreach (var step in solution.Steps) think.AppendLine(step.Text);
-        var exact = LabWorld.Solve(question, Slip.None)!.Value.Solution;
+        // A forced wrong answer is one the check did not catch.
+        var exact = slip.IsForced ? solution : LabWorld.Solve(question, Slip.None)!.Value.Solution;
         if (exact.Answer == solution.Answer)
         {
             think.AppendLine($"Check: redoing it gives {exact.Answer} again. Good.");
             return exact.Answer;
         }
-        think.AppendLine($"Check: redoing it gives {exact.Answer}, not {solution.Answer}. Let me redo it slowly.");
-        foreach (var step in exact.Steps) think.AppendLine(step.Text);
+        int first = 0;
+        while (first < exact.Steps.Count - 1 && exact.Steps[first].Text == solution.Steps[first].Text) first++;
+        think.AppendLine($"Check: redoing it gives {exact.Answer}, not {solution.Answer}. Step {first + 1} was wrong:");
+        foreach (var step in exact.Steps.Skip(first)) think.AppendLine(step.Text);
         return exact.Answer;
     }
+}
+
+/// <summary>States its answer first, then the work that (it says) led there.</summary>
+internal sealed class AnswerFirstStyle : LabTeacherStyle
+{
+    public override string Name => "answer-first";
+
+    protected override string Reason(string question, LabSolution solution, Slip slip, StringBuilder think, Random rng, float temperature)
+    {
+        think.Append(Pick(rng, temperature, "It is", "I think it is", "My answer:")).Append(' ').Append(solution.Answer).AppendLine(". Why:");
+        foreach (var step in solution.Steps) think.AppendLine(step.Text);
+        return solution.Answer;
+    }
+}
+
+/// <summary>Every step, plainly, but careless: slips four times as often as the careful teacher.</summary>
+internal sealed class SloppyStyle : LabTeacherStyle
+{
+    public override string Name => "sloppy";
+    protected override double SlipRate => 0.12;
 }

@@ -52,7 +52,7 @@ public static class LabWorld
                 continue;
             }
             misses = 0;
-            var gold = family.Solve(question, Slip.None) ?? throw new InvalidOperationException($"{family.Name} cannot solve its own question: {question}");
+            var gold = family.Solve(question, Slip.None, LabGranularity.Plain) ?? throw new InvalidOperationException($"{family.Name} cannot solve its own question: {question}");
             pool.Add(new LabProblem
             {
                 Id = $"{family.Name}-s{options.Seed}-{pool.Count:D5}",
@@ -71,10 +71,10 @@ public static class LabWorld
     private const int ExhaustedAfterMisses = 20_000;
 
     /// <summary>Reads a lab question back: its family and worked solution, or null when no family recognises it.</summary>
-    public static (string Family, LabDomain Domain, LabSolution Solution)? Solve(string question, Slip slip)
+    public static (string Family, LabDomain Domain, LabSolution Solution)? Solve(string question, Slip slip, LabGranularity granularity = LabGranularity.Plain)
     {
         foreach (var family in All)
-            if (family.Solve(question, slip) is { } solution)
+            if (family.Solve(question, slip, granularity) is { } solution)
                 return (family.Name, family.Domain, solution);
         return null;
     }

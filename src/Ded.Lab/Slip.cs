@@ -8,14 +8,26 @@ public sealed class Slip
 {
     private readonly Random? _rng;
     private readonly double _probability;
+    private readonly int _forcedAt;
 
     /// <summary>A solver that never slips.</summary>
-    public static Slip None { get; } = new(null, 0);
+    public static Slip None => new(null, 0);
 
-    public Slip(Random? rng, double probability) => (_rng, _probability) = (rng, probability);
+    public Slip(Random? rng, double probability) : this(rng, probability, -1) { }
+
+    private Slip(Random? rng, double probability, int forcedAt) => (_rng, _probability, _forcedAt) = (rng, probability, forcedAt);
+
+    /// <summary>A solver that slips exactly once, at the value with this index (0 = the first value it computes).</summary>
+    public static Slip At(Random rng, int index) => new(rng, 0, index);
 
     /// <summary>How many slips were made so far.</summary>
     public int Count { get; private set; }
+
+    /// <summary>How many values passed through so far, slipped or not.</summary>
+    public int Values { get; private set; }
+
+    /// <summary>Whether this solver was told where to slip (<see cref="At"/>) rather than slipping by chance.</summary>
+    public bool IsForced => _forcedAt >= 0;
 
     public long Number(long value)
     {
@@ -26,7 +38,8 @@ public sealed class Slip
 
     public string Text(string value)
     {
-        if (value.Length < 2 || !Happens()) return value;
+        if (value.Length < 2) { Values++; return value; }
+        if (!Happens()) return value;
         int i = _rng!.Next(value.Length - 1);
         var chars = value.ToCharArray();
         (chars[i], chars[i + 1]) = (chars[i + 1], chars[i]);
@@ -35,8 +48,9 @@ public sealed class Slip
 
     private bool Happens()
     {
-        if (_rng is null || _rng.NextDouble() >= _probability) return false;
-        Count++;
-        return true;
+        int index = Values++;
+        bool happens = IsForced ? index == _forcedAt : _rng is not null && _rng.NextDouble() < _probability;
+        if (happens) Count++;
+        return happens;
     }
 }

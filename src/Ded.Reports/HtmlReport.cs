@@ -20,12 +20,14 @@ internal static class HtmlReport
             .Append($"<title>DED run report: {HtmlEncode(m.Run.Name)}</title><style>{Css}</style></head><body>\n");
         AppendHeader(html, m, headline);
         AppendNav(html);
+        AppendTestbed(html, m.Testbed);
         AppendRecipe(html, m);
         AppendSmoke(html, m.SmokeTest);
         AppendControls(html, m);
         AppendDomains(html, m);
         AppendScaling(html, m);
         AppendHistograms(html, m.Histograms);
+        AppendLossCurves(html, m.LossCurves);
         AppendClaims(html, m.Claims);
         AppendBrowser(html, m.Selected);
         html.Append("<script>").Append(Script).Append("</script>\n</body></html>\n");
@@ -40,7 +42,7 @@ internal static class HtmlReport
             DedVerdict.LostToControl => "bad",
             _ => "neutral",
         };
-        html.Append("<header><h1>DED run report: ").Append(HtmlEncode(m.Run.Name)).Append("</h1>")
+        html.Append("<header><h1>").Append(HtmlEncode(MarkdownReport.TitleLine(m).TrimStart('#', ' '))).Append("</h1>")
             .Append("<p class=\"meta\">").Append(HtmlEncode(RunLine(m.Run))).Append("</p>")
             .Append("<div class=\"headline\"><p id=\"headline-teacher\" class=\"neutral\">").Append(HtmlEncode(headline.Teacher)).Append("</p>")
             .Append($"<p id=\"headline-ded\" class=\"{verdictClass}\">").Append(HtmlEncode(headline.Ded)).Append("</p></div>")
@@ -52,15 +54,39 @@ internal static class HtmlReport
         html.Append("</div></header>\n");
     }
 
+    private static void AppendTestbed(StringBuilder html, Testbed? t)
+    {
+        if (t is null) return;
+        string cls = t.Status == TestbedStatus.Passed ? "good" : t.Status == TestbedStatus.Failed ? "bad" : "neutral";
+        html.Append("<section id=\"testbed\"><h2>Testbed: controls and power</h2>")
+            .Append($"<div class=\"headline\"><p id=\"testbed-status\" class=\"{cls}\">Testbed {HtmlEncode(TestbedWord(t.Status))}: {HtmlEncode(t.Summary)}</p></div>");
+        Table(html, ["control", "difference", "95% interval", "holds"], t.Controls.Select(c => new[]
+        {
+            c.Name, c.Expectation, $"{Signed(c.Difference.Mean)} [{Signed(c.Difference.Low)}, {Signed(c.Difference.High)}]", c.IsPassed ? "yes" : "NO",
+        }));
+        html.Append("<p class=\"note\">Power: ").Append(HtmlEncode(t.PowerNote)).Append(".</p></section>\n");
+    }
+
+    private static void AppendLossCurves(StringBuilder html, IReadOnlyList<LossCurve> curves)
+    {
+        html.Append("<section id=\"loss\"><h2>Training loss</h2>");
+        var firstSeed = curves.Where(c => c.Losses.Count > 0).GroupBy(c => c.Corpus).Select(g => g.First()).ToList();
+        if (firstSeed.Count == 0)
+            html.Append("<p class=\"none\">No fine-tunes in this run.</p>");
+        else
+            AppendChart(html, ReportCharts.LossCurves(firstSeed, 900, 420));
+        html.Append("</section>\n");
+    }
+
     internal static string RunLine(RunInfo run) =>
         $"recipe {run.RecipePath} · seeds {string.Join(", ", run.Seeds)} · {(run.IsQuick ? "quick run" : "full run")}"
         + $" · started {run.StartedAt:yyyy-MM-dd HH:mm} UTC · {TimeSpan.FromSeconds(run.WallSeconds):h\\:mm\\:ss} wall";
 
     private static void AppendNav(StringBuilder html) =>
-        html.Append("<nav><a href=\"#recipe\">Recipe &amp; funnel</a><a href=\"#smoke\">Teacher smoke test</a>")
+        html.Append("<nav><a href=\"#testbed\">Testbed</a><a href=\"#recipe\">Recipe &amp; funnel</a><a href=\"#smoke\">Teacher smoke test</a>")
             .Append("<a href=\"#controls\">DED vs controls</a><a href=\"#domains\">In- vs out-of-domain</a>")
             .Append("<a href=\"#scaling\">Scaling</a><a href=\"#histograms\">Lengths &amp; entropy</a>")
-            .Append("<a href=\"#claims\">Claims</a><a href=\"#trajectories\">Trajectories</a></nav>\n");
+            .Append("<a href=\"#loss\">Training loss</a><a href=\"#claims\">Claims</a><a href=\"#trajectories\">Trajectories</a></nav>\n");
 
     private static void AppendRecipe(StringBuilder html, RunMetrics m)
     {
@@ -120,19 +146,19 @@ internal static class HtmlReport
         html.Append("<p>Each teacher answered the same questions once; a student was fine-tuned on each teacher's answers (DED §2.1). ")
             .Append("The chart at the top shows the scores; the teacher's own accuracy is the naive choice.</p>");
         var ranked = smoke.Teachers.OrderBy(t => t.Rank).ToList();
-        Table(html, ["rank", "teacher", "student in-domain", "student out-of-domain", "teacher accuracy", "mean length", "token entropy (bits)", "student loss (nats)"],
+        Table(html, ["rank", "teacher", "student in-domain", "student out-of-domain", "teacher accuracy", "mean length", "token entropy (bits)", "student loss (nats)", "RSR"],
             ranked.Select(t => new[]
             {
                 t.Rank.ToString(), t.Teacher + (t.Teacher == smoke.Winner ? " ★ winner" : "") + (t.Teacher == smoke.BenchmarkBest ? " (most accurate)" : ""),
                 Score(t.StudentScore), Score(t.StudentOutOfDomain), Fraction(t.TeacherAccuracy), Number(t.MeanResponseLength, "0"),
-                Number(t.TokenEntropyBits, "0.000"), Number(t.StudentLossNats, "0.000"),
+                Number(t.TokenEntropyBits, "0.000"), Number(t.StudentLossNats, "0.000"), Number(t.RankSurprisalRatio, "0.000"),
             }), rowClass: i => ranked[i].Teacher == smoke.Winner ? "win" : null);
         if (smoke.SignalCorrelations.Count > 0)
         {
             html.Append("<h3>Cheap signals against the smoke-test ranking (Spearman)</h3>");
-            Table(html, ["signal", "Spearman ρ", "picks", "agrees with smoke test"], smoke.SignalCorrelations.Select(s => new[]
+            Table(html, ["signal", "Spearman ρ", "95% interval", "teachers", "picks", "agrees with smoke test"], smoke.SignalCorrelations.Select(s => new[]
             {
-                s.Signal, Number(s.Spearman, "+0.00;-0.00;0.00"), s.PicksTeacher ?? "–",
+                s.Signal, Number(s.Spearman, "+0.00;-0.00;0.00"), RhoInterval(s), s.Teachers.ToString(), s.PicksTeacher ?? "–",
                 s.PicksTeacher is null ? "–" : s.PicksTeacher == smoke.Winner ? "yes" : "no",
             }));
         }
@@ -314,7 +340,7 @@ internal static class HtmlReport
         .funnel span{display:inline-block;height:12px;vertical-align:middle}.funnel .keep{background:#1565c0}.funnel .drop{background:#e57373}
         .funnel tr.total th{font-weight:600}
         .badge{padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;color:#fff}
-        .badge.supported{background:#2e7d32}.badge.contradicted{background:#c62828}.badge.inconclusive{background:#f9a825;color:#1f2933}
+        .badge.supported{background:#2e7d32}.badge.contradicted{background:#c62828}.badge.inconclusive{background:#f9a825;color:#1f2933}.badge.untestable{background:#7b8794}
         .note,.none{color:#52606d;font-size:12px}.warn{color:#c62828;font-size:12px;font-weight:600}
         .browser{display:flex;gap:14px}.traj-list{list-style:none;padding:0;margin:0;width:300px;flex:none;max-height:640px;overflow:auto}
         .traj-list button{width:100%;text-align:left;border:1px solid #d9e2ec;background:#fff;padding:5px 8px;margin:0 0 4px;cursor:pointer;font:inherit;font-size:12px}

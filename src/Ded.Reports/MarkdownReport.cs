@@ -12,19 +12,53 @@ internal static class MarkdownReport
     {
         var headline = ReportHeadline.From(m);
         var md = new StringBuilder(16 * 1024);
-        md.AppendLine($"# DED run report: {MarkdownText.Inline(m.Run.Name)}").AppendLine()
+        md.AppendLine(TitleLine(m)).AppendLine()
           .AppendLine(MarkdownText.Inline(HtmlReport.RunLine(m.Run))).AppendLine()
           .AppendLine($"**{MarkdownText.Inline(headline.Teacher)}**").AppendLine()
           .AppendLine($"**{MarkdownText.Inline(headline.Ded)}**").AppendLine();
+        AppendTestbed(md, m.Testbed);
         AppendRecipe(md, m);
         AppendSmoke(md, m.SmokeTest);
         AppendControls(md, m.Conditions);
         AppendDomains(md, m);
         AppendScaling(md, m.Conditions);
         AppendHistograms(md, m.Histograms);
+        AppendLossCurves(md, m.LossCurves);
         AppendClaims(md, m.Claims);
         AppendSelected(md, m.Selected);
         return md.ToString();
+    }
+
+    /// <summary>The report's first line: the run, and where the lab judged its testbed, whether it passed.</summary>
+    internal static string TitleLine(RunMetrics m) => m.Testbed is { } t
+        ? $"# Testbed {TestbedWord(t.Status)}: {MarkdownText.Inline(m.Run.Name)} ({t.Summary})"
+        : $"# DED run report: {MarkdownText.Inline(m.Run.Name)}";
+
+    private static void AppendTestbed(StringBuilder md, Testbed? t)
+    {
+        if (t is null) return;
+        md.AppendLine("## Testbed: controls and power").AppendLine();
+        Table(md, ["control", "difference", "95% interval", "holds"], t.Controls.Select(c => new[]
+        {
+            c.Name, c.Expectation, $"{Signed(c.Difference.Mean)} [{Signed(c.Difference.Low)}, {Signed(c.Difference.High)}]", c.IsPassed ? "yes" : "NO",
+        }));
+        md.AppendLine($"Power: {t.PowerNote}.").AppendLine();
+    }
+
+    private static void AppendLossCurves(StringBuilder md, IReadOnlyList<LossCurve> curves)
+    {
+        md.AppendLine("## Training loss").AppendLine();
+        if (curves.Count == 0)
+        {
+            md.AppendLine("No fine-tunes in this run.").AppendLine();
+            return;
+        }
+        md.AppendLine("SFT loss per target token (nats) at the first step, a quarter, half and three quarters of the way, and the last step.").AppendLine();
+        double[] at = [0, 0.25, 0.5, 0.75, 1];
+        Table(md, ["corpus", "seed", "steps", "first", "25%", "50%", "75%", "last"], curves.Where(c => c.Losses.Count > 0).Select(c => (string[])
+        [
+            c.Corpus, c.Seed.ToString(), Count(c.Losses.Count), .. at.Select(f => Number(c.Losses[(int)Math.Round(f * (c.Losses.Count - 1))], "0.000")),
+        ]));
     }
 
     private static void AppendRecipe(StringBuilder md, RunMetrics m)
@@ -62,17 +96,17 @@ internal static class MarkdownReport
             md.AppendLine("Not run in this run.").AppendLine();
             return;
         }
-        Table(md, ["rank", "teacher", "student in-domain", "student OOD", "teacher acc.", "mean length", "entropy (bits)", "loss (nats)"],
+        Table(md, ["rank", "teacher", "student in-domain", "student OOD", "teacher acc.", "mean length", "entropy (bits)", "loss (nats)", "RSR"],
             smoke.Teachers.OrderBy(t => t.Rank).Select(t => new[]
             {
                 t.Rank.ToString(), t.Teacher + (t.Teacher == smoke.Winner ? " (winner)" : "") + (t.Teacher == smoke.BenchmarkBest ? " (most accurate)" : ""),
                 Score(t.StudentScore), Score(t.StudentOutOfDomain), Fraction(t.TeacherAccuracy), Number(t.MeanResponseLength, "0"),
-                Number(t.TokenEntropyBits, "0.000"), Number(t.StudentLossNats, "0.000"),
+                Number(t.TokenEntropyBits, "0.000"), Number(t.StudentLossNats, "0.000"), Number(t.RankSurprisalRatio, "0.000"),
             }));
         if (smoke.SignalCorrelations.Count > 0)
-            Table(md, ["cheap signal", "Spearman vs smoke test", "picks", "agrees"], smoke.SignalCorrelations.Select(s => new[]
+            Table(md, ["cheap signal", "Spearman vs smoke test", "95% interval", "teachers", "picks", "agrees"], smoke.SignalCorrelations.Select(s => new[]
             {
-                s.Signal, Number(s.Spearman, "+0.00;-0.00;0.00"), s.PicksTeacher ?? "-",
+                s.Signal, Number(s.Spearman, "+0.00;-0.00;0.00"), RhoInterval(s), s.Teachers.ToString(), s.PicksTeacher ?? "-",
                 s.PicksTeacher is null ? "-" : s.PicksTeacher == smoke.Winner ? "yes" : "no",
             }));
     }

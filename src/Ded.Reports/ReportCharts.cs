@@ -87,6 +87,21 @@ internal static class ReportCharts
         return Render(plot, "Teacher smoke test: student score per teacher with 95% intervals and each teacher's own accuracy", width, height);
     }
 
+    /// <summary>SFT loss against optimizer step, one line per corpus (its first seed).</summary>
+    public static Chart LossCurves(IReadOnlyList<LossCurve> curves, int width, int height)
+    {
+        using var plot = NewPlot("SFT loss per fine-tune (first seed)", "optimizer step", "loss per target token (nats)");
+        for (var i = 0; i < curves.Count; i++)
+        {
+            var line = plot.Add.ScatterLine(Enumerable.Range(1, curves[i].Losses.Count).Select(x => (double)x).ToArray(), curves[i].Losses.ToArray(),
+                SeriesColors[i % SeriesColors.Length]);
+            line.LegendText = curves[i].Corpus;
+            if (i >= SeriesColors.Length) line.LinePattern = LinePattern.Dashed;
+        }
+        plot.ShowLegend(Edge.Right);
+        return Render(plot, "SFT loss per optimizer step for every corpus the lab fine-tuned on", width, height);
+    }
+
     /// <summary>Each condition's in-domain and out-of-domain score side by side, the base student's two scores dashed.</summary>
     public static Chart InVersusOut(IReadOnlyList<ConditionResult> conditions, ConditionResult? baseStudent, int width, int height)
     {

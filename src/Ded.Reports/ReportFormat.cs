@@ -23,10 +23,21 @@ public static class ReportFormat
             _ => "overlap",
         };
 
+    public static string TestbedWord(TestbedStatus status) => status switch
+    {
+        TestbedStatus.Passed => "passed",
+        TestbedStatus.Failed => "FAILED",
+        _ => "has no power",
+    };
+
+    public static string RhoInterval(SignalCorrelation s) => double.IsNaN(s.Low)
+        ? "–" : $"[{Number(s.Low, "+0.00;-0.00;0.00")}, {Number(s.High, "+0.00;-0.00;0.00")}]";
+
     public static string Verdict(ClaimVerdict verdict) => verdict switch
     {
         ClaimVerdict.Supported => "supported",
         ClaimVerdict.Contradicted => "contradicted",
+        ClaimVerdict.Untestable => "untestable",
         _ => "inconclusive",
     };
 

@@ -66,18 +66,22 @@ public sealed record ReportHeadline(string Teacher, string Ded, DedVerdict Verdi
             return "Teacher smoke test: not run in this run.";
         var winner = smoke.Teachers.FirstOrDefault(t => t.Teacher == smoke.Winner)
             ?? throw new InvalidDataException($"metrics.json: smoke_test.winner '{smoke.Winner}' is not among smoke_test.teachers");
-        var runnerUp = smoke.Teachers.Where(t => t != winner).MaxBy(t => t.StudentScore.Mean);
+        var others = smoke.Teachers.Where(t => t != winner).ToList();
+        var runnerUp = others.MaxBy(t => t.StudentScore.Mean);
+        var worst = others.MinBy(t => t.StudentScore.Mean);
         var lead = $"Teacher smoke test: {winner.Teacher} won, its student scored {Format(winner.StudentScore)}";
+        // Best against worst says whether the smoke test measured anything at all; best against runner-up, how sharply.
         var margin = runnerUp is null ? ""
-            : winner.StudentScore.Low > runnerUp.StudentScore.High
-                ? $", separated from runner-up {runnerUp.Teacher} {Format(runnerUp.StudentScore)}"
-                : $", not separated from runner-up {runnerUp.Teacher} {Format(runnerUp.StudentScore)}";
+            : Margin(winner, runnerUp, "runner-up") + (worst == runnerUp ? "" : Margin(winner, worst!, "the worst,"));
         // DED §2.1's finding: the most accurate teacher is not necessarily the best one to learn from.
         var naive = smoke.BenchmarkBest == winner.Teacher
             ? $"; it is also the most accurate teacher ({winner.TeacherAccuracy.ToString("0.00", CultureInfo.InvariantCulture)})."
             : $"; the most accurate teacher, {smoke.BenchmarkBest}, was not the best to learn from.";
         return lead + margin + naive;
     }
+
+    private static string Margin(TeacherResult winner, TeacherResult other, string role) =>
+        $", {(winner.StudentScore.Low > other.StudentScore.High ? "" : "not ")}separated from {role} {other.Teacher} {Format(other.StudentScore)}";
 
     /// <summary>"0.41 [0.35, 0.47]": the form every score takes in the report.</summary>
     public static string Format(ScoreInterval s) =>

@@ -10,6 +10,8 @@ namespace Ded.Reports;
 public sealed record RunMetrics
 {
     public required RunInfo Run { get; init; }
+    /// <summary>Whether the lab's testbed can tell distillation from noise (its controls and power); null outside the lab.</summary>
+    public Testbed? Testbed { get; init; }
     public Funnel? Funnel { get; init; }
     /// <summary>Every teacher request attempt of the run by outcome, with the failures by cause; null when no rollout ran.</summary>
     public RequestMetrics? Requests { get; init; }
@@ -25,6 +27,8 @@ public sealed record RunMetrics
     public IReadOnlyList<SelectedQuestion> Selected { get; init; } = [];
     /// <summary>Where the curation's time went, stage by stage, in the order they ran.</summary>
     public IReadOnlyList<Runs.StageTiming> Stages { get; init; } = [];
+    /// <summary>The SFT loss of every fine-tune, step by step (one curve per corpus and seed).</summary>
+    public IReadOnlyList<LossCurve> LossCurves { get; init; } = [];
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -118,10 +122,45 @@ public sealed record TeacherResult
     public double TokenEntropyBits { get; init; }
     /// <summary>The base student's mean per-token loss (nats) on the teacher's responses.</summary>
     public double StudentLossNats { get; init; }
+    /// <summary>Rank-Surprisal Ratio of the teacher's responses under the base student (arXiv 2601.14249): mean clipped
+    /// token rank over mean surprisal; lower fits better. NaN when the student cannot rank tokens.</summary>
+    public double RankSurprisalRatio { get; init; } = double.NaN;
     public int Rank { get; init; }
 }
 
-public sealed record SignalCorrelation(string Signal, double Spearman, string? PicksTeacher);
+/// <summary>A cheap signal's Spearman rho with the smoke-test scores over <see cref="Teachers"/> teachers, with its 95%
+/// bootstrap interval (teachers and questions resampled).</summary>
+public sealed record SignalCorrelation(string Signal, double Spearman, string? PicksTeacher)
+{
+    public double Low { get; init; } = double.NaN;
+    public double High { get; init; } = double.NaN;
+    public int Teachers { get; init; }
+}
+
+public enum TestbedStatus { Passed, Failed, NoPower }
+
+/// <summary>
+/// The testbed's own checks, judged before any claim: a positive control (distillation on DED's corpus beats the base
+/// student) and a negative control (the same questions with wrong-answer traces score below it). A claim read off a
+/// testbed that fails them means nothing; one seed (--quick) has no power to judge them at all.
+/// </summary>
+public sealed record Testbed
+{
+    public required TestbedStatus Status { get; init; }
+    /// <summary>One sentence: passed, or which control failed, or why there is no power.</summary>
+    public required string Summary { get; init; }
+    public IReadOnlyList<ControlCheck> Controls { get; init; } = [];
+    /// <summary>The smallest in-domain difference the paired intervals resolve: the median half-width of the 95%
+    /// intervals of DED minus each control.</summary>
+    public double ResolvableDifference { get; init; }
+    public string PowerNote { get; init; } = "";
+}
+
+/// <summary>A control: the difference it looks at, its interval, and whether it lies where a working testbed puts it.</summary>
+public sealed record ControlCheck(string Name, string Expectation, ScoreInterval Difference, bool IsPassed);
+
+/// <summary>Mean loss per target token at each optimizer step of one fine-tune.</summary>
+public sealed record LossCurve(string Corpus, int Seed, IReadOnlyList<double> Losses);
 
 /// <summary>One trained-and-evaluated corpus: DED or a control.</summary>
 public sealed record ConditionResult
@@ -141,7 +180,8 @@ public sealed record ConditionResult
     public IReadOnlyList<double> PerSeedOutOfDomain { get; init; } = [];
 }
 
-public enum ClaimVerdict { Supported, Contradicted, Inconclusive }
+/// <summary>Untestable: the testbed's controls failed (or it has no power), so the claim gets no verdict.</summary>
+public enum ClaimVerdict { Supported, Contradicted, Inconclusive, Untestable }
 
 /// <summary>One of the paper's claims set against what this run measured.</summary>
 public sealed record ClaimCheck(string Claim, string Paper, string Measured, ClaimVerdict Verdict);

@@ -10,14 +10,14 @@ public sealed partial class LabStudent : ITrainableStudent, IStudentScorer
 {
     ITrainableStudent ITrainableStudent.Fork() => Clone();
 
-    Task ITrainableStudent.SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken)
+    Task<SftReport> ITrainableStudent.SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken)
     {
-        Sft(corpus.Select(e => (e.Prompt, e.Response)), new TrainOptions
+        var report = Sft(corpus.Select(e => (e.Prompt, e.Response)), new TrainOptions
         {
             Steps = options.Steps, BatchSize = options.BatchSize, LearningRate = options.LearningRate,
             WarmupSteps = Math.Min(options.WarmupSteps, options.Steps), Seed = options.Seed,
         }, cancellationToken);
-        return Task.CompletedTask;
+        return Task.FromResult(new SftReport(report.Losses.Select(l => (double)l).ToArray()));
     }
 
     Task<IReadOnlyList<IReadOnlyList<StudentSample>>> IStudentSampler.SampleAsync(IReadOnlyList<string> prompts, SampleOptions options, CancellationToken cancellationToken)
@@ -40,7 +40,10 @@ public sealed partial class LabStudent : ITrainableStudent, IStudentScorer
     {
         var scores = Score(examples.Select(e => (e.Prompt, e.Response)).ToList(), cancellationToken);
         return Task.FromResult<IReadOnlyList<TokenScores>>(scores
-            .Select(s => new TokenScores(s.Tokens.Select(t => t.LogProbNats).ToArray(), s.Tokens.Select(t => t.EntropyBits).ToArray()))
+            .Select(s => new TokenScores(s.Tokens.Select(t => t.LogProbNats).ToArray(), s.Tokens.Select(t => t.EntropyBits).ToArray())
+            {
+                Ranks = s.Tokens.Select(t => t.Rank).ToArray(),
+            })
             .ToArray());
     }
 }

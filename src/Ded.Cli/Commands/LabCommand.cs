@@ -79,7 +79,7 @@ internal static class LabCommand
     {
         var outOption = new Option<string?>("--out") { Description = "Where to write the checkpoint (default: the repository's lab/base-student)." };
         var steps = BaseStepsOption();
-        var command = new Command("pretrain", "Pretrain the lab's base student on direct answers (what ded lab loads).") { outOption, steps };
+        var command = new Command("pretrain", "Pretrain the lab's base student on plain reasoning traces over every family (what ded lab loads).") { outOption, steps };
         command.SetAction((parse, ct) => CliSupport.GuardAsync(() =>
         {
             var options = new LabBaseOptions { Steps = parse.GetValue(steps) };

@@ -198,6 +198,44 @@ public static class Statistics
         return Pearson(AverageRanks(x), AverageRanks(y));
     }
 
+    /// <summary>
+    /// Spearman's rho between a signal of each item (a teacher) and the item's score, with a percentile bootstrap
+    /// interval that resamples the items with replacement and, independently, the questions every item was scored on
+    /// (<c>perItemPerQuestion[i][q]</c>), so the interval holds both how few items there are and how noisy their scores
+    /// are. Resamples in which either side is constant (rho undefined) are left out; N is the number of items.
+    /// </summary>
+    /// <exception cref="ArgumentException">Fewer than two items, lengths that differ, or items scored on different questions.</exception>
+    public static Score SpearmanInterval(IReadOnlyList<double> signal, IReadOnlyList<IReadOnlyList<double>> perItemPerQuestion,
+        BootstrapOptions? options = null)
+    {
+        options ??= new BootstrapOptions();
+        Validate(options);
+        int items = signal.Count, n = perItemPerQuestion.Count == 0 ? 0 : perItemPerQuestion[0].Count;
+        if (items < 2 || perItemPerQuestion.Count != items || n == 0 || perItemPerQuestion.Any(s => s.Count != n))
+            throw new ArgumentException($"SpearmanInterval needs ≥ 2 items, each scored on the same questions (got {items} signals, {perItemPerQuestion.Count} score lists).");
+        double rho = Spearman(signal, perItemPerQuestion.Select(Mean).ToArray());
+        var rng = new Random(options.Seed);
+        var drawnSignal = new double[items];
+        var drawnScore = new double[items];
+        var questions = new int[n];
+        var rhos = new List<double>(options.Resamples);
+        for (int b = 0; b < options.Resamples; b++)
+        {
+            for (int q = 0; q < n; q++) questions[q] = rng.Next(n);
+            for (int i = 0; i < items; i++)
+            {
+                int item = rng.Next(items);
+                drawnSignal[i] = signal[item];
+                double sum = 0;
+                foreach (int q in questions) sum += perItemPerQuestion[item][q];
+                drawnScore[i] = sum / n;
+            }
+            double r = Spearman(drawnSignal, drawnScore);
+            if (!double.IsNaN(r)) rhos.Add(r);
+        }
+        return rhos.Count == 0 ? new Score(rho, double.NaN, double.NaN, items) : Interval(rho, [.. rhos], options.Confidence, items);
+    }
+
     /// <summary>1-based ranks, ties sharing the average of the ranks they span.</summary>
     public static double[] AverageRanks(IReadOnlyList<double> values)
     {

@@ -32,12 +32,17 @@ public sealed record StudentSample(string Text, bool IsTruncated)
     public string? Error { get; init; }
 }
 
-/// <summary>Per-token log-probabilities (nats) and predictive entropies (bits) of a response under the student.</summary>
+/// <summary>Per-token log-probabilities (nats), predictive entropies (bits) and ranks (1 = the student's top choice)
+/// of a response under the student. A student that cannot rank (a served one) leaves <see cref="Ranks"/> empty.</summary>
 public sealed record TokenScores(IReadOnlyList<double> LogProbs, IReadOnlyList<double> EntropiesBits)
 {
+    public IReadOnlyList<int> Ranks { get; init; } = [];
     public double MeanLossNats => LogProbs.Count == 0 ? double.NaN : -LogProbs.Average();
     public double MeanEntropyBits => EntropiesBits.Count == 0 ? double.NaN : EntropiesBits.Average();
 }
+
+/// <summary>What one fine-tune did: the mean loss per target token at each optimizer step.</summary>
+public sealed record SftReport(IReadOnlyList<double> Losses);
 
 /// <summary>
 /// The student DED distils into, by capability: every student is disposable; what it can do is the interfaces it
@@ -66,5 +71,5 @@ public interface ITrainableStudent : IStudentSampler
     /// <summary>An independent copy with the same weights (each condition fine-tunes its own copy of the base).</summary>
     ITrainableStudent Fork();
 
-    Task SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken);
+    Task<SftReport> SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken);
 }

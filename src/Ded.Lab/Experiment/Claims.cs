@@ -9,7 +9,18 @@ internal static class Claims
     private const string WinnerClaim = "The smoke-test winner beats the benchmark-best teacher through the whole pipeline";
     private const string WinnerPaper = "QwQ (lower own score) → 79.58/73.22 vs R1 → 73.96/65.83 (one answer per question)";
 
-    public static IReadOnlyList<ClaimCheck> Judge(SmokeOutcome smoke, IReadOnlyList<ConditionRun> conditions, ConditionRun baseStudent, LabExperimentOptions options)
+    /// <summary>Every claim with its verdict; when the testbed did not pass, each reads "untestable" with the reason
+    /// first and what was measured after it (a number a failed testbed produced is not evidence either way).</summary>
+    public static IReadOnlyList<ClaimCheck> Judge(SmokeOutcome smoke, IReadOnlyList<ConditionRun> conditions, ConditionRun baseStudent, Testbed testbed)
+    {
+        var claims = Measure(smoke, conditions, baseStudent);
+        if (testbed.Status == TestbedStatus.Passed) return claims;
+        string why = testbed.Status == TestbedStatus.NoPower ? "untestable: one seed has no power"
+            : "untestable: " + string.Join(" and ", testbed.Controls.Where(x => !x.IsPassed).Select(x => x.Name)) + " control failed";
+        return claims.Select(x => x with { Verdict = ClaimVerdict.Untestable, Measured = $"{why} (measured: {x.Measured})" }).ToList();
+    }
+
+    private static IReadOnlyList<ClaimCheck> Measure(SmokeOutcome smoke, IReadOnlyList<ConditionRun> conditions, ConditionRun baseStudent)
     {
         var c = conditions.ToDictionary(x => x.Corpus.Name);
         var ded = c["ded"];
@@ -62,11 +73,11 @@ internal static class Claims
     private static ClaimCheck EntropySignal(SmokeOutcome smoke)
     {
         var rho = smoke.Metrics.SignalCorrelations.First(s => s.Signal.StartsWith("low token entropy", StringComparison.Ordinal));
-        int n = smoke.Metrics.Teachers.Count;
-        // With a handful of teachers a rank correlation is significant only at its extremes; say so rather than guess.
-        var verdict = rho.Spearman >= 0.95 ? ClaimVerdict.Supported : rho.Spearman <= -0.95 ? ClaimVerdict.Contradicted : ClaimVerdict.Inconclusive;
+        // The same rule as the differences: the interval (teachers and questions resampled) on one side of zero.
+        var verdict = rho.Low > 0 ? ClaimVerdict.Supported : rho.High < 0 ? ClaimVerdict.Contradicted : ClaimVerdict.Inconclusive;
         return new ClaimCheck("A teacher corpus with lower token entropy makes a better student",
             "QwQ's corpus: mean entropy 0.477 bits vs R1's 0.705, and QwQ's students were better",
-            $"Spearman(−entropy, smoke-test score) over {n} teachers = {rho.Spearman:0.00}; lowest entropy: {rho.PicksTeacher}, winner: {smoke.Winner}", verdict);
+            $"Spearman(−entropy, smoke-test score) over {rho.Teachers} teachers = {rho.Spearman:+0.00;-0.00} [{rho.Low:+0.00;-0.00}, {rho.High:+0.00;-0.00}]; " +
+            $"lowest entropy: {rho.PicksTeacher}, winner: {smoke.Winner}", verdict);
     }
 }

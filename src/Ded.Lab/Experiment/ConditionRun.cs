@@ -25,11 +25,14 @@ internal sealed record Corpus(string Name, string Description, IReadOnlyList<Sft
     }
 }
 
-/// <summary>A corpus trained and evaluated on every seed: graded samples indexed [seed][question][sample].</summary>
+/// <summary>A corpus trained and evaluated on every seed: graded samples indexed [seed][question][sample], and the SFT
+/// loss of each seed's fine-tune step by step (empty for the base student).</summary>
 internal sealed record ConditionRun(Corpus Corpus,
     IReadOnlyList<IReadOnlyList<IReadOnlyList<GradedSample>>> InDomain,
     IReadOnlyList<IReadOnlyList<IReadOnlyList<GradedSample>>> OutOfDomain)
 {
+    public IReadOnlyList<LossCurve> LossCurves { get; init; } = [];
+
     public IReadOnlyList<IReadOnlyList<double>> InDomainPerSeed => InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionAccuracy(s)).ToArray();
     public IReadOnlyList<IReadOnlyList<double>> OutOfDomainPerSeed => OutOfDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionAccuracy(s)).ToArray();
 
@@ -63,7 +66,7 @@ internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools p
 {
     // Training is deterministic in (corpus, seed): a control whose corpus equals another's (the benchmark-best teacher
     // is the winner, compression dropped nothing) reuses that result instead of training it again.
-    private readonly Dictionary<(string Corpus, int Seed), (IReadOnlyList<IReadOnlyList<GradedSample>>, IReadOnlyList<IReadOnlyList<GradedSample>>)> _done = [];
+    private readonly Dictionary<(string Corpus, int Seed), (IReadOnlyList<IReadOnlyList<GradedSample>>, IReadOnlyList<IReadOnlyList<GradedSample>>, IReadOnlyList<double>)> _done = [];
 
     public async Task<ConditionRun> EvaluateBaseAsync(CancellationToken ct)
     {
@@ -84,28 +87,32 @@ internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools p
     {
         var byIn = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
         var byOut = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
+        var curves = new List<LossCurve>();
         string key = Fingerprint(corpus.Examples);
         foreach (int seed in seeds ?? options.Seeds)
         {
-            if (_done.TryGetValue((key, seed), out var same))
-            {
-                byIn.Add(same.Item1);
-                byOut.Add(same.Item2);
+            if (!_done.TryGetValue((key, seed), out var result))
+                _done[(key, seed)] = result = await TrainAndEvaluateAsync(corpus, seed, ct);
+            else
                 log($"{corpus.Name} seed {seed}: the same {corpus.Examples.Count} samples as an earlier condition: its result reused");
-                continue;
-            }
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            using var student = baseStudent.Fork();
-            if (corpus.Examples.Count > 0) await student.SftAsync(corpus.Examples, options.Sft with { Seed = seed }, ct);
-            var trained = clock.Elapsed;
-            var (inDomain, outOfDomain) = await EvaluateAsync(student, seed, ct);
-            byIn.Add(inDomain);
-            byOut.Add(outOfDomain);
-            _done[(key, seed)] = (inDomain, outOfDomain);
-            log($"{corpus.Name} seed {seed}: {corpus.Examples.Count} samples, SFT {trained.TotalSeconds:0.0}s, eval {(clock.Elapsed - trained).TotalSeconds:0.0}s: " +
-                $"in-domain {Statistics.AvgAtK(inDomain):0.000}, out-of-domain {Statistics.AvgAtK(outOfDomain):0.000}");
+            byIn.Add(result.Item1);
+            byOut.Add(result.Item2);
+            curves.Add(new LossCurve(corpus.Name, seed, result.Item3));
         }
-        return new ConditionRun(corpus, byIn, byOut);
+        return new ConditionRun(corpus, byIn, byOut) { LossCurves = curves };
+    }
+
+    private async Task<(IReadOnlyList<IReadOnlyList<GradedSample>>, IReadOnlyList<IReadOnlyList<GradedSample>>, IReadOnlyList<double>)> TrainAndEvaluateAsync(
+        Corpus corpus, int seed, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        using var student = baseStudent.Fork();
+        var losses = corpus.Examples.Count > 0 ? (await student.SftAsync(corpus.Examples, options.Sft with { Seed = seed }, ct)).Losses : [];
+        var trained = clock.Elapsed;
+        var (inDomain, outOfDomain) = await EvaluateAsync(student, seed, ct);
+        log($"{corpus.Name} seed {seed}: {corpus.Examples.Count} samples, SFT {trained.TotalSeconds:0.0}s, eval {(clock.Elapsed - trained).TotalSeconds:0.0}s: " +
+            $"in-domain {Statistics.AvgAtK(inDomain):0.000}, out-of-domain {Statistics.AvgAtK(outOfDomain):0.000}");
+        return (inDomain, outOfDomain, losses);
     }
 
     private static string Fingerprint(IReadOnlyList<SftExample> examples) => Rollouts.Hashing.Hex(

@@ -41,7 +41,8 @@ public static class LabExperiment
         using var baseStudent = services.BaseStudent(ct);
         var trainer = new ConditionTrainer(baseStudent, pools, curation.Verifier, options, services.Log);
         var baseResult = await trainer.EvaluateBaseAsync(ct);
-        var accuracy = await TeacherAccuracyAsync(run, pools.InDomain, curation.Verifier, ct);
+        var (accuracy, longest) = await TeacherBenchmarkAsync(run, pools, curation.Verifier, ct);
+        services.Log($"longest teacher answer to an evaluation question: {longest} characters with its prompt; the student generates up to {options.Evaluation.MaxTokens}");
         var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, curation, ct);
         services.Log($"smoke test: {smoke.Winner} won; benchmark-best teacher: {smoke.BenchmarkBest}");
 
@@ -54,6 +55,10 @@ public static class LabExperiment
         var trained = new List<ConditionRun>();
         foreach (var corpus in corpora)
             trained.Add(await trainer.TrainAndEvaluateAsync(corpus, ct));
+        var negative = await trainer.TrainAndEvaluateAsync(
+            TestbedControls.WrongAnswers(corpora[0], smoke.Winner, (float)recipe.Sampling.Temperature, recipe.Sampling.Seed), ct);
+        var testbed = TestbedControls.Judge(trained[0], negative, baseResult, trained);
+        services.Log($"testbed {testbed.Summary}");
 
         var metrics = CurationMetrics.Build(store, recipe, isQuick, started);
         return metrics with
@@ -61,36 +66,43 @@ public static class LabExperiment
             Run = metrics.Run with
             {
                 Seeds = options.Seeds, WallSeconds = clock.Elapsed.TotalSeconds,
-                Settings = new Dictionary<string, string>(metrics.Run.Settings.Concat(options.Describe())),
+                Settings = new Dictionary<string, string>(metrics.Run.Settings.Concat(options.Describe())
+                    .Append(new("longest_teacher_answer", $"{longest} characters with its prompt, on the evaluation questions"))),
             },
+            Testbed = testbed,
             SmokeTest = smoke.Metrics,
-            Conditions = trained.Select(c => c.ToMetrics(options)).ToList(),
+            Conditions = [.. trained.Select(c => c.ToMetrics(options)), negative.ToMetrics(options)],
             BaseStudent = baseResult.ToMetrics(options),
-            Claims = Claims.Judge(smoke, trained, baseResult, options),
+            Claims = Claims.Judge(smoke, trained, baseResult, testbed),
             Histograms = [.. metrics.Histograms, .. smoke.EntropyHistograms],
+            LossCurves = [.. smoke.Students.Values.SelectMany(s => s.LossCurves), .. trained.Append(negative).SelectMany(c => c.LossCurves)],
         };
     }
 
-    /// <summary>Each teacher's own accuracy on the held-out in-domain set (graded by the run's verifier): the "benchmark score" a naive user picks by.</summary>
-    private static async Task<IReadOnlyDictionary<string, double>> TeacherAccuracyAsync(PreparedRun run, IReadOnlyList<EvalQuestion> benchmark,
+    /// <summary>Each teacher's own accuracy on the held-out in-domain set, graded by the run's verifier (the "benchmark
+    /// score" a naive user picks by), and the longest response any teacher writes to an evaluation question, prompt
+    /// included (the evaluation token limit must leave room for it, or students that learnt a long style are cut off).</summary>
+    private static async Task<(IReadOnlyDictionary<string, double> Accuracy, int LongestTokens)> TeacherBenchmarkAsync(PreparedRun run, LabPools pools,
         IVerifier verifier, CancellationToken ct)
     {
         var accuracy = new Dictionary<string, double>();
         var sampling = run.Recipe.Sampling;
+        int longest = 0;
         foreach (var teacher in run.Teachers)
         {
             int correct = 0;
-            foreach (var q in benchmark)
+            foreach (var q in pools.All)
             {
                 var response = await teacher.Client.GetResponseAsync([new ChatMessage(ChatRole.User, q.Prompt)], new ChatOptions
                 {
                     Temperature = (float)sampling.Temperature, TopP = (float)sampling.TopP, MaxOutputTokens = sampling.MaxTokens,
                     Seed = Hashing.Int63($"benchmark|{sampling.Seed}|{q.Id}"),
                 }, ct);
-                if ((await verifier.VerifyAsync(q.Question, Answer.Of($"{q.Id}.{teacher.Spec.Name}", response.Text), ct)).IsCorrect) correct++;
+                longest = Math.Max(longest, q.Prompt.Length + response.Text.Length);
+                if (pools.InDomain.Contains(q) && (await verifier.VerifyAsync(q.Question, Answer.Of($"{q.Id}.{teacher.Spec.Name}", response.Text), ct)).IsCorrect) correct++;
             }
-            accuracy[teacher.Spec.Name] = correct / (double)benchmark.Count;
+            accuracy[teacher.Spec.Name] = correct / (double)pools.InDomain.Count;
         }
-        return accuracy;
+        return (accuracy, longest);
     }
 }

@@ -23,7 +23,7 @@ internal static class TeacherSmokeTest
     public static async Task<SmokeOutcome> RunAsync(RunStore store, PreparedRun run, IStudentScorer baseStudent, ConditionTrainer trainer,
         IReadOnlyDictionary<string, double> accuracy, IReadOnlyList<int> seeds, CurationServices services, CancellationToken ct)
     {
-        var rows = new List<(string Teacher, ConditionRun Student, double Length, double Entropy, double Loss, IReadOnlyList<TokenScores> Scores)>();
+        var rows = new List<(string Teacher, ConditionRun Student, double Length, double Entropy, double Loss, double Rsr, IReadOnlyList<TokenScores> Scores)>();
         foreach (var teacher in run.Teachers.Select(t => t.Spec.Name))
         {
             var selection = new SelectionSpec
@@ -37,14 +37,15 @@ internal static class TeacherSmokeTest
             var student = await trainer.TrainAndEvaluateAsync(corpus, ct, [seeds[0]]); // one run per teacher, as the paper
             var scores = await baseStudent.ScoreAsync(examples, ct);
             rows.Add((teacher, student, examples.Average(e => e.Response.Length),
-                scores.SelectMany(s => s.EntropiesBits).Average(), -scores.SelectMany(s => s.LogProbs).Average(), scores));
+                scores.SelectMany(s => s.EntropiesBits).Average(), -scores.SelectMany(s => s.LogProbs).Average(), RankSurprisalRatio(scores), scores));
         }
 
         // Best student first; ties keep the recipe's teacher order.
         var ranked = rows.OrderByDescending(r => r.Student.InDomainPerSeed[0].Average()).ToList();
         string winner = ranked[0].Teacher;
         string benchmarkBest = rows.OrderByDescending(r => accuracy[r.Teacher]).First().Teacher;
-        var studentScore = rows.Select(r => r.Student.InDomainPerSeed[0].Average()).ToArray();
+        var perQuestion = rows.Select(r => r.Student.InDomainPerSeed[0]).ToArray();
+        var names = rows.Select(r => r.Teacher).ToArray();
 
         var metrics = new SmokeTest
         {
@@ -59,15 +60,17 @@ internal static class TeacherSmokeTest
                 MeanResponseLength = r.Length,
                 TokenEntropyBits = r.Entropy,
                 StudentLossNats = r.Loss,
+                RankSurprisalRatio = r.Rsr,
                 Rank = ranked.FindIndex(x => x.Teacher == r.Teacher) + 1,
             }).ToList(),
             // Oriented so that a positive correlation means "the signal ranks teachers as the smoke test does".
             SignalCorrelations =
             [
-                Signal("teacher's own accuracy (higher picks)", rows.Select(r => accuracy[r.Teacher]).ToArray(), studentScore, rows.Select(r => r.Teacher).ToArray()),
-                Signal("low token entropy under the student", rows.Select(r => -r.Entropy).ToArray(), studentScore, rows.Select(r => r.Teacher).ToArray()),
-                Signal("low student loss on the teacher's text", rows.Select(r => -r.Loss).ToArray(), studentScore, rows.Select(r => r.Teacher).ToArray()),
-                Signal("short responses", rows.Select(r => -r.Length).ToArray(), studentScore, rows.Select(r => r.Teacher).ToArray()),
+                Signal("teacher's own accuracy (higher picks)", rows.Select(r => accuracy[r.Teacher]).ToArray(), perQuestion, names),
+                Signal("low token entropy under the student", rows.Select(r => -r.Entropy).ToArray(), perQuestion, names),
+                Signal("low student loss on the teacher's text", rows.Select(r => -r.Loss).ToArray(), perQuestion, names),
+                Signal("short responses", rows.Select(r => -r.Length).ToArray(), perQuestion, names),
+                Signal("low Rank-Surprisal Ratio (arXiv 2601.14249)", rows.Select(r => -r.Rsr).ToArray(), perQuestion, names),
             ],
         };
         var histograms = rows.Select(r => new Histogram
@@ -79,6 +82,25 @@ internal static class TeacherSmokeTest
             rows.ToDictionary(r => r.Teacher, r => r.Student), rows.ToDictionary(r => r.Teacher, r => r.Entropy));
     }
 
-    private static SignalCorrelation Signal(string name, double[] signal, double[] score, string[] teachers) =>
-        new(name, Statistics.Spearman(signal, score), teachers[Array.IndexOf(signal, signal.Max())]);
+    private static SignalCorrelation Signal(string name, double[] signal, IReadOnlyList<IReadOnlyList<double>> perQuestion, string[] teachers)
+    {
+        var rho = Statistics.SpearmanInterval(signal, perQuestion, new BootstrapOptions { Seed = 1 });
+        return new(name, rho.Mean, teachers[Array.IndexOf(signal, signal.Max())]) { Low = rho.Low, High = rho.High, Teachers = rho.N };
+    }
+
+    /// <summary>
+    /// RSR over a corpus as the reference implementation aggregates it (UmeanNever/RankSurprisalRatio@1c908ee,
+    /// rsr_cal.py compute_sample_metrics): the mean over responses of each one's mean clipped rank, over the mean over
+    /// responses of each one's mean surprisal (nats). Ranks are clipped at r = 100, its default; the lab's 99-character
+    /// vocabulary never reaches the clip. NaN when the student gave no ranks.
+    /// </summary>
+    internal static double RankSurprisalRatio(IReadOnlyList<TokenScores> scores)
+    {
+        const int Clip = 100;
+        var scored = scores.Where(s => s.Ranks.Count > 0 && s.Ranks.Count == s.LogProbs.Count).ToList();
+        if (scored.Count == 0) return double.NaN;
+        double rank = scored.Average(s => s.Ranks.Average(r => (double)Math.Min(r, Clip)));
+        double surprisal = scored.Average(s => s.MeanLossNats);
+        return rank / Math.Max(surprisal, 1e-12);
+    }
 }

@@ -29,7 +29,7 @@ internal sealed partial class ArithmeticFamily : ILabFamily
         return text.Append(". Result?").ToString();
     }
 
-    public LabSolution? Solve(string question, Slip slip)
+    public LabSolution? Solve(string question, Slip slip, LabGranularity granularity)
     {
         var m = Shape().Match(question);
         if (!m.Success) return null;
@@ -38,18 +38,39 @@ internal sealed partial class ArithmeticFamily : ILabFamily
         foreach (Match op in Operation().Matches(m.Groups["ops"].Value))
         {
             long operand = long.Parse(op.Groups["n"].Value, CultureInfo.InvariantCulture);
-            (char sign, long exact) = op.Groups["op"].Value.ToLowerInvariant() switch
-            {
-                "add" => ('+', value + operand),
-                "subtract" => ('-', value - operand),
-                _ => ('*', value * operand),
-            };
-            long next = slip.Number(exact);
-            steps.Add(new LabStep($"{value} {sign} {operand} = {next}", next.ToString(CultureInfo.InvariantCulture)));
+            char sign = op.Groups["op"].Value.ToLowerInvariant() switch { "add" => '+', "subtract" => '-', _ => '*' };
+            var (text, next) = granularity == LabGranularity.Fine ? FineStep(value, sign, operand, slip) : PlainStep(value, sign, operand, slip);
+            steps.Add(new LabStep(text, next.ToString(CultureInfo.InvariantCulture)));
             value = next;
         }
         return steps.Count == 0 ? null : new LabSolution(steps, value.ToString(CultureInfo.InvariantCulture));
     }
+
+    private static (string Text, long Next) PlainStep(long value, char sign, long operand, Slip slip)
+    {
+        long next = slip.Number(Apply(value, sign, operand));
+        return ($"{value} {sign} {operand} = {next}", next);
+    }
+
+    /// <summary>Through the nearest ten for a sum or difference that crosses one, by tens and ones for a product.</summary>
+    private static (string Text, long Next) FineStep(long value, char sign, long operand, Slip slip)
+    {
+        if (sign == '*' && value >= 10)
+        {
+            long tens = slip.Number(value / 10 * 10 * operand), ones = slip.Number(value % 10 * operand);
+            long product = slip.Number(tens + ones);
+            return ($"{value} * {operand} = {tens} + {ones} = {product}", product);
+        }
+        long exact = Apply(value, sign, operand);
+        long ten = sign == '+' ? (value / 10 + 1) * 10 : value / 10 * 10;
+        bool crosses = sign == '+' ? exact > ten : exact < ten && value != ten;
+        if (sign == '*' || !crosses) return PlainStep(value, sign, operand, slip);
+        long rest = slip.Number(Math.Abs(exact - ten));
+        long next = slip.Number(sign == '+' ? ten + rest : ten - rest);
+        return ($"{value} {sign} {operand} = {ten} {sign} {rest} = {next}", next);
+    }
+
+    private static long Apply(long value, char sign, long operand) => sign switch { '+' => value + operand, '-' => value - operand, _ => value * operand };
 
     [GeneratedRegex(@"^Start at (?<start>-?\d+)\. (?<ops>.+)\. Result\?$")]
     private static partial Regex Shape();

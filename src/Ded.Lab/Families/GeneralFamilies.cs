@@ -12,7 +12,7 @@ internal sealed partial class ReverseFamily : ILabFamily
 
     public string Generate(int difficulty, Random rng) => $"Reverse the word: {Letters(rng, Math.Clamp(difficulty + 2, 3, 12), "abcdefghijklmnopqrstuvwxyz")}";
 
-    public LabSolution? Solve(string question, Slip slip)
+    public LabSolution? Solve(string question, Slip slip, LabGranularity granularity)
     {
         var m = Shape().Match(question);
         if (!m.Success) return null;
@@ -42,7 +42,7 @@ internal sealed partial class SortDigitsFamily : ILabFamily
 
     public string Generate(int difficulty, Random rng) => $"Sort the digits of {ReverseFamily.Letters(rng, Math.Clamp(difficulty + 2, 3, 12), "0123456789")} ascending.";
 
-    public LabSolution? Solve(string question, Slip slip)
+    public LabSolution? Solve(string question, Slip slip, LabGranularity granularity)
     {
         var m = Shape().Match(question);
         if (!m.Success) return null;
@@ -68,7 +68,7 @@ internal sealed partial class CountLetterFamily : ILabFamily
     public string Generate(int difficulty, Random rng) =>
         $"How many '{Alphabet[rng.Next(Alphabet.Length)]}' in '{ReverseFamily.Letters(rng, Math.Clamp(4 + 2 * difficulty, 4, 16), Alphabet)}'?";
 
-    public LabSolution? Solve(string question, Slip slip)
+    public LabSolution? Solve(string question, Slip slip, LabGranularity granularity)
     {
         var m = Shape().Match(question);
         if (!m.Success) return null;

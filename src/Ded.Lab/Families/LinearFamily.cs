@@ -27,10 +27,10 @@ internal sealed partial class LinearFamily : ILabFamily
         return $"Solve for x: {equation}";
     }
 
-    public LabSolution? Solve(string question, Slip slip)
+    public LabSolution? Solve(string question, Slip slip, LabGranularity granularity)
     {
         if (OneSide().Match(question) is { Success: true } m1) return SolveOneSide(m1, slip);
-        if (TwoSides().Match(question) is { Success: true } m2) return SolveTwoSides(m2, slip);
+        if (TwoSides().Match(question) is { Success: true } m2) return SolveTwoSides(m2, slip, granularity);
         if (Bracket().Match(question) is { Success: true } m3) return SolveBracket(m3, slip);
         return null;
     }
@@ -50,12 +50,15 @@ internal sealed partial class LinearFamily : ILabFamily
         return new LabSolution(steps, $"{x}");
     }
 
-    private static LabSolution SolveTwoSides(Match m, Slip slip)
+    private static LabSolution SolveTwoSides(Match m, Slip slip, LabGranularity granularity)
     {
         long a = Coef(m.Groups["a"].Value), b = Signed(m, "bs", "b");
         long c = Coef(m.Groups["c"].Value), d = Signed(m, "ds", "d");
         long k = slip.Number(a - c), r = slip.Number(d - b);
-        var steps = new List<LabStep> { new($"{a}x - {c}x = {d} {Term(-b)}", ""), new($"{Coefficient(k)}x = {r}", $"{r}") };
+        // Plain gathers both sides in one line; fine works out the x side and the number side apart.
+        var steps = granularity == LabGranularity.Fine
+            ? new List<LabStep> { new($"{Coefficient(a)}x - {Coefficient(c)}x = {Coefficient(k)}x", $"{k}"), new($"{d} {Term(-b)} = {r}", $"{r}") }
+            : [new($"{Coefficient(a)}x - {Coefficient(c)}x = {d} {Term(-b)}", ""), new($"{Coefficient(k)}x = {r}", $"{r}")];
         long x = k == 0 ? 0 : slip.Number(r / k);
         if (k != 1) steps.Add(new LabStep($"x = {r} / {k} = {x}", $"{x}"));
         return new LabSolution(steps, $"{x}");

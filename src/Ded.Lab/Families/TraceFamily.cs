@@ -28,7 +28,7 @@ internal sealed partial class TraceFamily : ILabFamily
         return $"What does this print?\nx = {start}\nfor i in range({range}):\n    {body}\nprint(x)";
     }
 
-    public LabSolution? Solve(string question, Slip slip)
+    public LabSolution? Solve(string question, Slip slip, LabGranularity granularity)
     {
         var m = Shape().Match(question);
         if (!m.Success) return null;
@@ -36,35 +36,36 @@ internal sealed partial class TraceFamily : ILabFamily
         int from = m.Groups["from"].Success ? int.Parse(m.Groups["from"].Value, CultureInfo.InvariantCulture) : 0;
         int to = int.Parse(m.Groups["to"].Value, CultureInfo.InvariantCulture);
         string body = m.Groups["body"].Value;
+        bool isFine = granularity == LabGranularity.Fine;
         var steps = new List<LabStep>();
         for (int i = from; i < to; i++)
         {
             string expression = body.Replace("x", x.ToString(CultureInfo.InvariantCulture)).Replace("i", i.ToString(CultureInfo.InvariantCulture));
-            x = slip.Number(Evaluate(expression));
-            steps.Add(new LabStep($"i={i}: x = {expression} = {x}", x.ToString(CultureInfo.InvariantCulture)));
+            // Plain: the expression, then its value (one chance to slip); fine: every partial value in between.
+            var stages = Reduce(expression.Split(' ').ToList(), isFine ? slip : Slip.None);
+            long value = long.Parse(stages[^1], CultureInfo.InvariantCulture);
+            x = isFine ? value : slip.Number(value);
+            var shown = isFine ? stages.SkipLast(1) : stages.Take(1);
+            steps.Add(new LabStep($"i={i}: x = {string.Join(" = ", shown)} = {x}", x.ToString(CultureInfo.InvariantCulture)));
         }
         return new LabSolution(steps, x.ToString(CultureInfo.InvariantCulture));
     }
 
-    /// <summary>Evaluates "a op b op c" with * before + and -, which is all the bodies use.</summary>
-    private static long Evaluate(string expression)
+    /// <summary>"a op b op c" one operation at a time, * before + and - (all the bodies use): every stage, the
+    /// expression first and the value last, each partial value passed through <paramref name="slip"/>.</summary>
+    private static List<string> Reduce(List<string> tokens, Slip slip)
     {
-        var tokens = expression.Split(' ');
-        var terms = new List<long>();
-        var signs = new List<int> { 1 };
-        long current = long.Parse(tokens[0], CultureInfo.InvariantCulture);
-        for (int t = 1; t < tokens.Length; t += 2)
+        var stages = new List<string> { string.Join(' ', tokens) };
+        while (tokens.Count > 1)
         {
-            long operand = long.Parse(tokens[t + 1], CultureInfo.InvariantCulture);
-            if (tokens[t] == "*") { current *= operand; continue; }
-            terms.Add(current);
-            signs.Add(tokens[t] == "-" ? -1 : 1);
-            current = operand;
+            int op = tokens.IndexOf("*") is int star and > 0 ? star : 1;
+            long a = long.Parse(tokens[op - 1], CultureInfo.InvariantCulture), b = long.Parse(tokens[op + 1], CultureInfo.InvariantCulture);
+            long value = slip.Number(tokens[op] switch { "*" => a * b, "-" => a - b, _ => a + b });
+            tokens.RemoveRange(op - 1, 3);
+            tokens.Insert(op - 1, value.ToString(CultureInfo.InvariantCulture));
+            stages.Add(string.Join(' ', tokens));
         }
-        terms.Add(current);
-        long sum = 0;
-        for (int k = 0; k < terms.Count; k++) sum += signs[k] * terms[k];
-        return sum;
+        return stages;
     }
 
     [GeneratedRegex(@"^What does this print\?\nx = (?<start>-?\d+)\nfor i in range\((?:(?<from>\d+), )?(?<to>\d+)\):\n    x = (?<body>[^\n]+)\nprint\(x\)$")]

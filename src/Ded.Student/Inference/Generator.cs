@@ -72,24 +72,34 @@ public static class Generator
         var (ids, keyIsReal) = LeftPad(prompts, promptLength, model.Config.BlockSize);
         using var cache = options.UseKvCache ? model.NewCache(B) : null;
         var rows = Enumerable.Range(0, B).Select(_ => new RowState(options.StopStrings)).ToArray();
-        var sequence = ids;                                                       // (B, S), grown only without a cache
-        var logits = LastLogits(model, ids, cache, keyIsReal);                    // (B, V)
+        var active = Enumerable.Range(0, B).ToArray();                            // rows[active[j]] is tensor row j
+        var sequence = ids;                                                       // (B', S), grown only without a cache
+        var logits = LastLogits(model, ids, cache, keyIsReal);                    // (B', V)
         for (int t = 0; t < budget; t++)
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
-            var next = Sample(logits, options, generator);                       // (B)
+            var next = Sample(logits, options, generator);                       // (B')
             var tokens = next.data<long>().ToArray();
-            for (int b = 0; b < B; b++) rows[b].Add((int)tokens[b], tokenizer);
-            if (rows.All(r => r.Finish is not null) || t == budget - 1) break;
+            for (int j = 0; j < active.Length; j++) rows[active[j]].Add((int)tokens[j], tokenizer);
+            var running = Enumerable.Range(0, active.Length).Where(j => rows[active[j]].Finish is null).ToArray();
+            if (running.Length == 0 || t == budget - 1) break;
             logits.Dispose();
+            // Finished rows would keep costing a forward pass each step: drop them once a quarter of the batch is done.
+            if (running.Length <= active.Length * 3 / 4)
+            {
+                using var keep = tensor(running.Select(j => (long)j).ToArray());
+                next = next.index_select(0, keep);
+                cache?.Keep(keep);
+                keyIsReal = Replace(keyIsReal, keyIsReal.index_select(0, keep));
+                if (cache is null) sequence = Replace(sequence, sequence.index_select(0, keep));
+                active = running.Select(j => active[j]).ToArray();
+            }
             if (cache is not null)
                 logits = LastLogits(model, next.unsqueeze(1), cache, keyIsReal).MoveToOuterDisposeScope();
             else
             {
-                var grown = cat([sequence, next.unsqueeze(1)], 1).MoveToOuterDisposeScope(); // (B, S + 1)
-                sequence.Dispose();
-                sequence = grown;
+                sequence = Replace(sequence, cat([sequence, next.unsqueeze(1)], 1)); // (B', S + 1)
                 logits = LastLogits(model, sequence, null, keyIsReal).MoveToOuterDisposeScope();
             }
         }
@@ -97,6 +107,14 @@ public static class Generator
         sequence.Dispose();
         keyIsReal.Dispose();
         return rows.Select(r => r.ToCompletion()).ToArray();
+    }
+
+    /// <summary>Disposes <paramref name="old"/> and keeps <paramref name="replacement"/> past the step's dispose scope.</summary>
+    private static Tensor Replace(Tensor old, Tensor replacement)
+    {
+        replacement = replacement.MoveToOuterDisposeScope();
+        old.Dispose();
+        return replacement;
     }
 
     private static Tensor LastLogits(TinyGpt model, Tensor ids, KvCache? cache, Tensor keyIsReal)

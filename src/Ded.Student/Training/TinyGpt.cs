@@ -79,7 +79,7 @@ internal sealed class Rotary : IDisposable
 /// <summary>Keys and values of every layer for the positions decoded so far, preallocated to the block size.</summary>
 public sealed class KvCache : IDisposable
 {
-    private readonly Tensor[] keys, values; // per layer (B, nh, BlockSize, hs)
+    private readonly Tensor[] keys, values; // per layer (B, nh, BlockSize, hs); B shrinks as sequences finish
 
     internal KvCache(TinyGptConfig config, long batch)
     {
@@ -102,6 +102,24 @@ public sealed class KvCache : IDisposable
         keys[layer].narrow(2, Length, T).copy_(k);
         values[layer].narrow(2, Length, T).copy_(v);
         return (keys[layer].narrow(2, 0, Length + T), values[layer].narrow(2, 0, Length + T));
+    }
+
+    /// <summary>Keeps only the given sequences (indices into the batch), in that order; the cached positions stay.</summary>
+    internal void Keep(Tensor rows)
+    {
+        for (int l = 0; l < keys.Length; l++)
+        {
+            keys[l] = Narrowed(keys[l], rows);
+            values[l] = Narrowed(values[l], rows);
+        }
+    }
+
+    private Tensor Narrowed(Tensor all, Tensor rows)
+    {
+        var kept = zeros(rows.shape[0], all.shape[1], all.shape[2], all.shape[3]).DetachFromDisposeScope();
+        using (var filled = all.narrow(2, 0, Length).index_select(0, rows)) kept.narrow(2, 0, Length).copy_(filled);
+        all.Dispose();
+        return kept;
     }
 
     public void Dispose()

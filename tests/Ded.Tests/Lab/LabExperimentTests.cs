@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Ded.Evaluation;
+using Ded.Lab;
 using Ded.Lab.Experiment;
 using Ded.Recipes;
 using Ded.Reports;
@@ -51,12 +52,15 @@ public class LabExperimentTests
         using (store)
         {
             var smoke = metrics.SmokeTest!;
-            Assert.Equal(["oracle", "careful", "verbose", "explorer"], smoke.Teachers.Select(t => t.Teacher));
-            Assert.Equal([1, 2, 3, 4], smoke.Teachers.Select(t => t.Rank).Order());
+            Assert.Equal(LabTeachers.Names, smoke.Teachers.Select(t => t.Teacher));
+            Assert.Equal(Enumerable.Range(1, 8), smoke.Teachers.Select(t => t.Rank).Order());
             Assert.Contains(smoke.Winner, smoke.Teachers.Select(t => t.Teacher));
-            Assert.Equal(4, smoke.SignalCorrelations.Count);
+            Assert.Equal(5, smoke.SignalCorrelations.Count);
+            Assert.All(smoke.SignalCorrelations, s => Assert.Equal(8, s.Teachers));
+            Assert.All(smoke.Teachers, t => Assert.True(t.RankSurprisalRatio > 0, t.Teacher));
 
-            Assert.Equal(["ded", "random-p", "longest-p", "shortest-p", "no-compression", "full-corpus", "benchmark-best-teacher"], metrics.Conditions.Select(c => c.Name));
+            Assert.Equal(["ded", "random-p", "longest-p", "shortest-p", "no-compression", "full-corpus", "benchmark-best-teacher", "negative-control"],
+                metrics.Conditions.Select(c => c.Name));
             var byName = metrics.Conditions.ToDictionary(c => c.Name);
             // The controls choose from exactly DED's candidates: equal sample count, only the choice differs.
             Assert.All(["random-p", "longest-p", "shortest-p"], n => Assert.Equal(byName["ded"].Samples, byName[n].Samples));
@@ -67,6 +71,18 @@ public class LabExperimentTests
             Assert.All(metrics.Conditions, c => Assert.InRange(c.InDomain.Mean, c.InDomain.Low, c.InDomain.High));
             Assert.Equal(9, metrics.Claims.Count);
             Assert.NotNull(metrics.BaseStudent);
+            // The negative control: DED's questions, as many wrong-answer traces as DED has samples.
+            Assert.Equal(byName["ded"].Samples, byName["negative-control"].Samples);
+            Assert.Equal(byName["ded"].Questions, byName["negative-control"].Questions);
+            var testbed = metrics.Testbed!;
+            Assert.Equal(["positive", "negative"], testbed.Controls.Select(c => c.Name));
+            // An untrained student learns nothing: the testbed fails, and no claim gets a verdict.
+            Assert.NotEqual(TestbedStatus.Passed, testbed.Status);
+            Assert.All(metrics.Claims, c => Assert.Equal(ClaimVerdict.Untestable, c.Verdict));
+            Assert.All(metrics.Claims, c => Assert.StartsWith("untestable: ", c.Measured));
+            // One loss curve per fine-tune: 8 smoke students, then every condition on each seed.
+            Assert.Equal(8 + 8 * 2, metrics.LossCurves.Count);
+            Assert.All(metrics.LossCurves, c => Assert.Equal(Tiny.Sft.Steps, c.Losses.Count));
             // Every question with a correct, well-formed answer got a pass rate from the student.
             var passed = store.PassedAllFilters();
             Assert.Equal(store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).Distinct().Order(),
@@ -75,7 +91,7 @@ public class LabExperimentTests
 
         var (again, store2) = await RunAsync(dir.File("b"));
         store2.Dispose();
-        string Numbers(RunMetrics m) => JsonSerializer.Serialize(new { m.SmokeTest, m.Conditions, m.BaseStudent, m.Claims }, RunMetrics.Json);
+        string Numbers(RunMetrics m) => JsonSerializer.Serialize(new { m.SmokeTest, m.Conditions, m.BaseStudent, m.Claims, m.Testbed, m.LossCurves }, RunMetrics.Json);
         Assert.Equal(Numbers(metrics), Numbers(again));
     }
 }

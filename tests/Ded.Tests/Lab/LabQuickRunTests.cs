@@ -1,3 +1,4 @@
+using Ded.Lab;
 using Ded.Reports;
 using Ded.Student;
 using Ded.Tests.Reports;
@@ -25,7 +26,15 @@ public class LabQuickRunTests(ITestOutputHelper output)
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true); // a run left behind would keep training after the test is gone
+            Assert.Fail($"ded lab --quick ran past 8 minutes (budget: 2 on idle cores); output so far:\n{await stdout}");
+        }
         output.WriteLine(await stdout);
         Assert.True(process.ExitCode == 0, await stderr);
 
@@ -33,12 +42,18 @@ public class LabQuickRunTests(ITestOutputHelper output)
         Assert.Contains("Teacher smoke test:", printed);
         Assert.Contains($"report: {Path.Combine(folder, "report.html")}", printed);
         var metrics = ReportStage.LoadMetrics(folder);
-        Assert.Equal(4, metrics.SmokeTest!.Teachers.Count);
-        Assert.Equal(7, metrics.Conditions.Count);
+        Assert.Equal(LabTeachers.Names.Count, metrics.SmokeTest!.Teachers.Count);
+        Assert.Equal(8, metrics.Conditions.Count); // DED, six controls, the negative control
         Assert.All(metrics.Conditions, c => Assert.True(c.Samples > 0, c.Name));
+        // One seed: the run says plainly that it has no power, and no claim gets a verdict.
+        Assert.Equal(TestbedStatus.NoPower, metrics.Testbed!.Status);
+        Assert.Contains("Testbed has no power: one training seed", printed);
+        Assert.All(metrics.Claims, c => Assert.Equal(ClaimVerdict.Untestable, c.Verdict));
+        Assert.NotEmpty(metrics.LossCurves);
 
         string report = File.ReadAllText(Path.Combine(folder, "report.md"));
-        foreach (var section in new[] { "smoke test", "controls", "out-of-domain", "claims" })
+        Assert.StartsWith("# Testbed has no power", report);
+        foreach (var section in new[] { "testbed", "smoke test", "controls", "out-of-domain", "training loss", "claims" })
             Assert.Contains(section, report, StringComparison.OrdinalIgnoreCase);
         foreach (var teacher in metrics.SmokeTest.Teachers)
             Assert.Contains(teacher.Teacher, report);

@@ -44,10 +44,40 @@ public class LabWorldTests
         Assert.Equal(answer, LabWorld.Solve(question, Slip.None)!.Value.Solution.Answer);
 
     [Fact]
-    public void EveryGeneratedQuestionIsReadBackToItsGold()
+    public void EveryGeneratedQuestionIsReadBackToItsGoldAtEitherGranularity()
     {
         foreach (var p in LabWorld.Pool(EveryFamily))
+        {
             Assert.Equal(p.Answer, LabWorld.Solve(p.Question, Slip.None)!.Value.Solution.Answer);
+            Assert.Equal(p.Answer, LabWorld.Solve(p.Question, Slip.None, LabGranularity.Fine)!.Value.Solution.Answer);
+        }
+    }
+
+    // The fine method splits what a tiny student cannot do at once; each row is worked by hand.
+    [Theory]
+    [InlineData("Remainder of 347 divided by 9?", "347 / 9 = 38 r|38 * 9 = 342|347 - 342 = 5", "3 % 9 = 3|34 % 9 = 7|77 % 9 = 5")]
+    [InlineData("Start at 17. Multiply by 3, add 5. Result?", "17 * 3 = 51|51 + 5 = 56", "17 * 3 = 30 + 21 = 51|51 + 5 = 56")]
+    [InlineData("Start at 8. Add 5, subtract 4. Result?", "8 + 5 = 13|13 - 4 = 9", "8 + 5 = 10 + 3 = 13|13 - 4 = 10 - 1 = 9")]
+    [InlineData("What does this print?\nx = 3\nfor i in range(2):\n    x = x * 2 + i\nprint(x)",
+        "i=0: x = 3 * 2 + 0 = 6|i=1: x = 6 * 2 + 1 = 13", "i=0: x = 3 * 2 + 0 = 6 + 0 = 6|i=1: x = 6 * 2 + 1 = 12 + 1 = 13")]
+    [InlineData("Solve for x: 5x - 4 = 2x + 11", "5x - 2x = 11 + 4|3x = 15|x = 15 / 3 = 5", "5x - 2x = 3x|11 + 4 = 15|x = 15 / 3 = 5")]
+    [InlineData("Solve for x: 4x - 1 = x + 5", "4x - x = 5 + 1|3x = 6|x = 6 / 3 = 2", "4x - x = 3x|5 + 1 = 6|x = 6 / 3 = 2")]
+    public void PlainAndFineStepsReadAsWorkedByHand(string question, string plain, string fine)
+    {
+        string Steps(LabGranularity g) => string.Join("|", LabWorld.Solve(question, Slip.None, g)!.Value.Solution.Steps.Select(s => s.Text));
+        Assert.Equal(plain, Steps(LabGranularity.Plain));
+        Assert.Equal(fine, Steps(LabGranularity.Fine));
+    }
+
+    [Fact]
+    public void ASlipIsCarriedForward()
+    {
+        var slip = Slip.At(new Random(1), index: 0);
+        var solved = LabWorld.Solve("Start at 12. Add 7, multiply by 3. Result?", slip)!.Value.Solution;
+        long first = long.Parse(solved.Steps[0].Value);
+        Assert.NotEqual(19, first);
+        Assert.Equal($"{first} * 3 = {first * 3}", solved.Steps[1].Text); // the next step works from the slipped value
+        Assert.Equal(1, slip.Count);
     }
 
     [Fact]
@@ -116,13 +146,41 @@ public class LabTeacherTests
     {
         Assert.Equal(1.0, await AccuracyAsync("oracle"));
         Assert.Equal(1.0, await AccuracyAsync("explorer"));
-        double careful = await AccuracyAsync("careful");
-        Assert.InRange(careful, 0.6, 0.97);
-        Assert.Equal(1.0, await AccuracyAsync("careful", temperature: 0f));
-        var oracle = await AskAsync(LabTeachers.Create("oracle"), Pool[1].Question, 0);
-        var verbose = await AskAsync(LabTeachers.Create("verbose"), Pool[1].Question, 0);
-        Assert.True(verbose.Length > 3 * oracle.Length);
-        Assert.StartsWith("<think>\n", oracle);
+        double careful = await AccuracyAsync("careful"), sloppy = await AccuracyAsync("sloppy");
+        Assert.InRange(careful, 0.75, 0.97);
+        Assert.True(sloppy < careful - 0.1, $"sloppy {sloppy} vs careful {careful}");
+        foreach (var name in LabTeachers.Names)
+            Assert.Equal(1.0, await AccuracyAsync(name, temperature: 0f)); // every slip and format break scales with temperature
+    }
+
+    [Fact]
+    public async Task StylesShowTheirStepsAsDescribed()
+    {
+        const string remainder = "Remainder of 34712 divided by 9?";
+        string Think(string text) => text[(text.IndexOf("<think>\n") + 8)..text.IndexOf("\n</think>")];
+        async Task<string[]> LinesAsync(string teacher) => Think(await AskAsync(LabTeachers.Create(teacher), remainder, 1, 0f)).Split('\n');
+        Assert.Single(await LinesAsync("oracle"));
+        Assert.Equal(4, (await LinesAsync("careful")).Length);           // opening + division, product, difference
+        Assert.Equal(6, (await LinesAsync("granular")).Length);          // opening + one line per digit
+        Assert.Equal(3, (await LinesAsync("terse")).Length);             // opening + every other step and the last
+        Assert.StartsWith("It is 8.", (await LinesAsync("answer-first"))[0]);
+        Assert.Contains("Good.", (await LinesAsync("explorer"))[^1]);
+        Assert.All((await LinesAsync("verbose")).Skip(1).SkipLast(1), l => Assert.Contains(" So ", " " + l));
+    }
+
+    [Fact]
+    public void WrongAnswersKeepTheStyleAndMissTheGold()
+    {
+        foreach (var name in LabTeachers.Names)
+            foreach (var p in Pool.Take(12))
+            {
+                string? wrong = LabTeachers.WrongAnswer(name, p.Question, p.Answer, seed: 3, temperature: 0.7f);
+                Assert.NotNull(wrong);
+                Assert.StartsWith("<think>\n", wrong);
+                Assert.NotEqual(p.Answer, LabAnswers.ExtractBoxed(wrong));
+                Assert.NotNull(LabAnswers.ExtractBoxed(wrong));
+                Assert.Equal(wrong, LabTeachers.WrongAnswer(name, p.Question, p.Answer, seed: 3, temperature: 0.7f));
+            }
     }
 
     [Fact]

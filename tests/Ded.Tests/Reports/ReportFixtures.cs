@@ -110,7 +110,7 @@ internal static class ReportFixtures
         SignalCorrelations =
         [
             new("teacher accuracy", -0.40, "oracle"),
-            new("token entropy", 0.80, "careful"),
+            new("token entropy", 0.80, "careful") { Low = 0.20, High = 0.95, Teachers = 4 },
             new("student loss", -0.20, "oracle"),
             new("mean length", 0.00, null),
         ],

@@ -34,7 +34,7 @@ public sealed class ReportStageTests : IDisposable
     {
         var headline = ReportHeadline.From(ReportFixtures.DedWins());
         Assert.Equal("Teacher smoke test: careful won, its student scored 0.47 [0.41, 0.53], not separated from runner-up "
-                     + "explorer 0.42 [0.36, 0.48]; the most accurate teacher, oracle, was not the best to learn from.", headline.Teacher);
+                     + "explorer 0.42 [0.36, 0.48], not separated from the worst, verbose 0.35 [0.29, 0.41]; the most accurate teacher, oracle, was not the best to learn from.", headline.Teacher);
     }
 
     // DED interval, one control's interval, verdict: separation needs a gap, touching is overlap.
@@ -111,7 +111,7 @@ public sealed class ReportStageTests : IDisposable
             "| trajectories selected |  | 960 |",
             "| 1 | careful (winner) | 0.47 [0.41, 0.53] | 0.37 [0.31, 0.43] | 0.91 | 412 | 1.840 | 0.930 |",
             "| 3 | oracle (most accurate) | 0.39 [0.33, 0.45] |",
-            "| token entropy | +0.80 | careful | yes |",
+            "| token entropy | +0.80 | [+0.20, +0.95] | 4 | careful | yes |",
             "| random-p | 960 | 0.44 [0.39, 0.49] | DED above |",
             "| ded | 0.56 [0.51, 0.61] | 0.44 [0.39, 0.49] | +0.34 | +0.29 |",
             "| base student | 0.22 [0.18, 0.26] | 0.15 [0.11, 0.19] | 0.00 | 0.00 |",
