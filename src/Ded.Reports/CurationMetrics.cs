@@ -28,6 +28,7 @@ public static class CurationMetrics
                 Title = "response length by teacher", Series = g.Key, Unit = "chars", Values = g.Select(t => (double)t.RawResponse.Length).ToList(),
             }).ToList(),
             Selected = Browser(store, strategy),
+            SelectTeacher = TeacherSelection.TeacherSelectionStage.Load(store),
         };
     }
 

@@ -12,6 +12,8 @@ public sealed record RunMetrics
     public required RunInfo Run { get; init; }
     public Funnel? Funnel { get; init; }
     public SmokeTest? SmokeTest { get; init; }
+    /// <summary>`ded select-teacher`'s outcome in this run folder (the smoke test on a recipe's teachers); null when it did not run.</summary>
+    public Ded.TeacherSelection.SelectionOutcome? SelectTeacher { get; init; }
     /// <summary>DED and its controls, each trained and evaluated; the first is DED itself.</summary>
     public IReadOnlyList<ConditionResult> Conditions { get; init; } = [];
     /// <summary>The student before any distillation, evaluated like the conditions.</summary>

@@ -26,10 +26,15 @@ public sealed record ExportSummary(int Rows, IReadOnlyList<string> Files);
 /// </summary>
 public static class ExportStage
 {
-    public static Task<ExportSummary> RunAsync(RunStore store, ExportOptions options, string strategy, CancellationToken cancellationToken)
+    public static Task<ExportSummary> RunAsync(RunStore store, ExportOptions options, string strategy, CancellationToken cancellationToken) =>
+        RunAsync(store, options, strategy, "exports", cancellationToken);
+
+    /// <summary>The selection under <paramref name="strategy"/> into <paramref name="folder"/> (relative to the run
+    /// folder): the smoke test writes one export per teacher, each a folder a trainer can load.</summary>
+    public static Task<ExportSummary> RunAsync(RunStore store, ExportOptions options, string strategy, string folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return RunCoreAsync(store, options, strategy, cancellationToken);
+        return RunCoreAsync(store, options, strategy, folder, cancellationToken);
     }
 
     /// <summary>Selected trajectories joined with their questions, ordered by question then rank.</summary>
@@ -47,7 +52,7 @@ public static class ExportStage
         }).ToList();
     }
 
-    private static async Task<ExportSummary> RunCoreAsync(RunStore store, ExportOptions options, string strategy, CancellationToken ct)
+    private static async Task<ExportSummary> RunCoreAsync(RunStore store, ExportOptions options, string strategy, string folder, CancellationToken ct)
     {
         var rows = Rows(store, strategy);
         var files = new List<string>();
@@ -57,19 +62,19 @@ public static class ExportStage
             switch (format)
             {
                 case ExportFormat.LlamaFactory:
-                    files.Add(store.WriteFileAtomically($"exports/{options.DatasetName}.sharegpt.json", LlamaFactoryJson(rows, options.System)));
-                    files.Add(store.WriteFileAtomically("exports/dataset_info.json", DatasetInfoJson(options)));
+                    files.Add(store.WriteFileAtomically($"{folder}/{options.DatasetName}.sharegpt.json", LlamaFactoryJson(rows, options.System)));
+                    files.Add(store.WriteFileAtomically($"{folder}/dataset_info.json", DatasetInfoJson(options)));
                     break;
                 case ExportFormat.Trl:
-                    files.Add(store.WriteFileAtomically($"exports/{options.DatasetName}.trl.jsonl", TrlJsonl(rows, options.System)));
+                    files.Add(store.WriteFileAtomically($"{folder}/{options.DatasetName}.trl.jsonl", TrlJsonl(rows, options.System)));
                     break;
                 case ExportFormat.Parquet:
-                    files.Add(await store.WriteFileAtomicallyAsync($"exports/{options.DatasetName}.parquet",
+                    files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.parquet",
                         (stream, token) => ParquetSerializer.SerializeAsync(rows, stream, ParquetOptions, null, token), ct));
                     break;
             }
         }
-        store.SaveMetrics("export", new Dictionary<string, double> { ["rows"] = rows.Count });
+        store.SaveMetrics(folder == "exports" ? "export" : "export." + folder, new Dictionary<string, double> { ["rows"] = rows.Count });
         return new ExportSummary(rows.Count, files);
     }
 

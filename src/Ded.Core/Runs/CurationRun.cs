@@ -57,10 +57,16 @@ public static class CurationRun
         return new PreparedRun(recipe, recipeText, questions, teachers) { Dropped = dropped };
     }
 
-    /// <summary>Snapshots the recipe, ingests the questions (idempotent) and draws the missing samples.</summary>
-    public static async Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
+    /// <summary>Snapshots the recipe, ingests the questions (idempotent), reads every recorded teacher's file and draws the missing samples.</summary>
+    public static Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken) =>
+        RolloutAsync(store, run, run.Recipe.Sampling, services, cancellationToken);
+
+    /// <summary>As <see cref="RolloutAsync(RunStore, PreparedRun, CurationServices, CancellationToken)"/>, drawing
+    /// <paramref name="sampling"/>'s M (the smoke test draws one per question; the request keys do not depend on M).</summary>
+    public static async Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, SamplingSettings sampling, CurationServices services,
+        CancellationToken cancellationToken)
     {
-        var (recipe, recipeText, questions, teachers) = run;
+        var (recipe, recipeText, questions, all) = run;
         store.SnapshotRecipe(recipe, recipeText);
         if (recipe.Questions.Decontaminate is not null || recipe.Questions.Dedup is not null)
         {
@@ -69,12 +75,20 @@ public static class CurationRun
         }
         int added = store.IngestQuestions(questions);
         services.Log($"questions: {questions.Count} ({added} new)");
-        var options = new RolloutOptions { Sampling = recipe.Sampling, MaxConcurrency = recipe.MaxConcurrency };
+        foreach (var recorded in all.Select(t => t.Spec).OfType<Teachers.Recorded.RecordedTeacherSpec>())
+            services.Log(Describe(recorded, await RecordedRollout.IngestAsync(store, questions, recorded, sampling, cancellationToken)));
+        var teachers = all.Where(t => t.Spec is not Teachers.Recorded.RecordedTeacherSpec).ToList();
+        var options = new RolloutOptions { Sampling = sampling, MaxConcurrency = recipe.MaxConcurrency };
         var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
         services.Log($"rollout: {summary.Total} samples, {summary.AlreadyStored} already stored, {summary.Sent} received now, " +
                      $"{summary.Failed} failed, {summary.AbandonedEarlier} left in flight by an earlier run and resent");
         return summary;
     }
+
+    private static string Describe(Teachers.Recorded.RecordedTeacherSpec t, RecordedSummary s) => s.IsSkipped
+        ? $"recorded {t.Name}: {Path.GetFileName(t.Path)} was read completely by an earlier run of this folder"
+        : $"recorded {t.Name}: {s.Rows} rows of {Path.GetFileName(t.Path)}, {s.Selected} selected by where, {s.Unmatched} not among the recipe's questions, " +
+          $"{s.NoResponse} without a response; {s.Responses} responses to {s.Questions} questions ({s.Empty} empty), {s.Added} stored now";
 
     /// <summary>Verification then the filters.</summary>
     public static async Task<FilterSummary> FilterAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)

@@ -46,18 +46,21 @@ public sealed partial class RunStore
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
-            Exec(tx, """
-                INSERT OR IGNORE INTO trajectories(id, request_key, question_id, teacher, model, sample_index, seed, sampling,
-                    sampling_hash, raw_response, reasoning, final_answer_text, finish_reason, input_tokens, output_tokens, latency_ms, created_at)
-                VALUES($id, $key, $q, $teacher, $model, $idx, $seed, $sampling, $hash, $raw, $reasoning, $answer, $finish, $in, $out, $lat, $at)
-                """, ("$id", t.Id), ("$key", t.RequestKey), ("$q", t.QuestionId), ("$teacher", t.Teacher), ("$model", t.Model),
-                ("$idx", t.SampleIndex), ("$seed", t.Seed), ("$sampling", RunJson.Write(t.Sampling)), ("$hash", t.Sampling.Hash()),
-                ("$raw", t.RawResponse), ("$reasoning", t.Reasoning), ("$answer", t.FinalAnswerText), ("$finish", t.FinishReason),
-                ("$in", t.InputTokens), ("$out", t.OutputTokens), ("$lat", t.Latency.TotalMilliseconds), ("$at", Now()));
+            InsertTrajectory(tx, t);
             Exec(tx, "UPDATE requests SET status = 'done', finished_at = $at WHERE attempt = $a", ("$at", Now()), ("$a", attempt));
             tx.Commit();
         }
     }
+
+    /// <summary>Adds a trajectory unless its id or request key is stored already; 1 when it was added.</summary>
+    private int InsertTrajectory(SqliteTransaction tx, Trajectory t) => Exec(tx, """
+        INSERT OR IGNORE INTO trajectories(id, request_key, question_id, teacher, model, sample_index, seed, sampling,
+            sampling_hash, raw_response, reasoning, final_answer_text, finish_reason, input_tokens, output_tokens, latency_ms, created_at)
+        VALUES($id, $key, $q, $teacher, $model, $idx, $seed, $sampling, $hash, $raw, $reasoning, $answer, $finish, $in, $out, $lat, $at)
+        """, ("$id", t.Id), ("$key", t.RequestKey), ("$q", t.QuestionId), ("$teacher", t.Teacher), ("$model", t.Model),
+        ("$idx", t.SampleIndex), ("$seed", t.Seed), ("$sampling", RunJson.Write(t.Sampling)), ("$hash", t.Sampling.Hash()),
+        ("$raw", t.RawResponse), ("$reasoning", t.Reasoning), ("$answer", t.FinalAnswerText), ("$finish", t.FinishReason),
+        ("$in", t.InputTokens), ("$out", t.OutputTokens), ("$lat", t.Latency.TotalMilliseconds), ("$at", Now()));
 
     /// <summary>Closes a request that failed (the error text must not contain secrets; endpoint clients redact).</summary>
     public void FailRequest(long attempt, string error)

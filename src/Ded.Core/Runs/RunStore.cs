@@ -76,6 +76,7 @@ public sealed partial class RunStore : IDisposable
             PRIMARY KEY(trajectory_id, strategy));
         CREATE TABLE IF NOT EXISTS metrics(stage TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, recorded_at TEXT NOT NULL,
             PRIMARY KEY(stage, name));
+        CREATE TABLE IF NOT EXISTS recorded(trajectory_id TEXT PRIMARY KEY REFERENCES trajectories(id), location TEXT NOT NULL);
         """;
 
     // ---- recipe snapshot -------------------------------------------------------------------------------------

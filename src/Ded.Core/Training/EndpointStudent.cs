@@ -131,7 +131,9 @@ public sealed class ScoringEndpointStudent : EndpointStudent, IStudentScorer
         _formatPrompt = formatPrompt;
     }
 
-    /// <summary>Entropies need the full distribution, which the API does not return: they are empty.</summary>
+    /// <summary>Log-probabilities and (where the engine sends them, as vLLM's prompt_logprobs do) ranks of the response
+    /// tokens. Entropies need the full distribution, which the API does not return: they are empty. No end-of-turn
+    /// token is scored (the text ends with the response).</summary>
     public async Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
     {
         var result = new TokenScores[examples.Count];
@@ -139,22 +141,27 @@ public sealed class ScoringEndpointStudent : EndpointStudent, IStudentScorer
         {
             var prefix = _formatPrompt(examples[i].Prompt);
             var scored = await _scorer.ScoreAsync(prefix + examples[i].Response, cancellationToken).ConfigureAwait(false);
-            result[i] = new TokenScores(ResponseLogProbs(scored, prefix.Length), []);
+            int first = FirstResponseToken(scored, prefix.Length);
+            result[i] = new TokenScores([.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)], [])
+            {
+                Ranks = scored.Ranks.Count == scored.LogProbs.Count ? [.. scored.Ranks.Skip(first).Select(r => r ?? 0)] : [],
+            };
         }
         return result;
     }
 
-    /// <summary>The tokens after the first <paramref name="prefixChars"/> characters (a token straddling the boundary counts as the response's).</summary>
-    internal static double[] ResponseLogProbs(TokenLogProbs scored, int prefixChars)
+    /// <summary>The index of the first token after the first <paramref name="prefixChars"/> characters (a token
+    /// straddling the boundary counts as the response's).</summary>
+    internal static int FirstResponseToken(TokenLogProbs scored, int prefixChars)
     {
-        int chars = 0, first = scored.Tokens.Count;
+        int chars = 0;
         for (int t = 0; t < scored.Tokens.Count; t++)
         {
-            if (chars >= prefixChars && scored.Tokens[t].Length > 0) { first = t; break; }
+            if (chars >= prefixChars && scored.Tokens[t].Length > 0) return t;
             chars += scored.Tokens[t].Length;
-            if (chars > prefixChars) { first = t; break; }
+            if (chars > prefixChars) return t;
         }
-        return [.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)];
+        return scored.Tokens.Count;
     }
 
     protected override void Dispose(bool disposing)

@@ -35,6 +35,14 @@ public sealed record StudentSample(string Text, bool IsTruncated)
 /// <summary>Per-token log-probabilities (nats) and predictive entropies (bits) of a response under the student.</summary>
 public sealed record TokenScores(IReadOnlyList<double> LogProbs, IReadOnlyList<double> EntropiesBits)
 {
+    /// <summary>Each token's 1-based rank in the student's distribution (1 + the tokens it found more likely), as
+    /// <see cref="LogProbs"/>; empty when the scorer does not say (the rank-surprisal ratio needs it).</summary>
+    public IReadOnlyList<int> Ranks { get; init; } = [];
+
+    /// <summary>True when the last token is the end-of-sequence the scorer appended (the in-process student counts it,
+    /// as its SFT loss does); the teacher-fit signals leave it out, as the RSR reference leaves out the end marker.</summary>
+    public bool EndsWithEndToken { get; init; }
+
     public double MeanLossNats => LogProbs.Count == 0 ? double.NaN : -LogProbs.Average();
     public double MeanEntropyBits => EntropiesBits.Count == 0 ? double.NaN : EntropiesBits.Average();
 }

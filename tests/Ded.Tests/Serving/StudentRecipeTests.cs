@@ -85,6 +85,7 @@ public class StudentRecipeTests
     public void ScoringKeepsTheTokensAfterThePrompt(string[] tokens, int prefixChars, double[] expected)
     {
         var logProbs = tokens.Select((_, i) => i == 0 ? (double?)null : -i).ToArray();
-        Assert.Equal(expected, ScoringEndpointStudent.ResponseLogProbs(new TokenLogProbs(tokens, logProbs), prefixChars));
+        var scored = new TokenLogProbs(tokens, logProbs);
+        Assert.Equal(expected, logProbs.Skip(ScoringEndpointStudent.FirstResponseToken(scored, prefixChars)).Select(lp => lp!.Value));
     }
 }
