@@ -15,6 +15,8 @@ public sealed record TeacherSignalRecord
     public int Empty { get; init; }
     public IReadOnlyList<TrajectorySignal> Rows { get; init; } = [];
     public TeacherSignal? Signal { get; init; }
+    /// <summary>Why the sample could not be scored (a served student refused it); a failed record is scored again by a rerun.</summary>
+    public string? Failure { get; init; }
 }
 
 /// <summary>
@@ -58,7 +60,17 @@ internal static class SignalRun
         var clock = Stopwatch.StartNew();
         var trajectories = sample.Select(id => store.Trajectory(id)!).Where(t => t.RawResponse.Length > 0).ToList();
         var examples = trajectories.Select(t => new SftExample(store.Question(t.QuestionId)!.Text, Cut(t.RawResponse, options.MaxResponseChars))).ToList();
-        var scores = examples.Count == 0 ? [] : await scorer.ScoreAsync(examples, ct);
+        IReadOnlyList<TokenScores> scores;
+        try
+        {
+            scores = examples.Count == 0 ? [] : await scorer.ScoreAsync(examples, ct);
+        }
+        catch (Teachers.Endpoints.EndpointException e)
+        {
+            // A served student that cannot score (its context is too short for the responses): the teacher gets no signal, and says why.
+            log($"signals {teacher}: not scored: {e.Message}");
+            return new TeacherSignalRecord { Fingerprint = "", Sample = sample, Empty = 0, Failure = e.Message };
+        }
         var rows = trajectories.Select((t, i) => TeacherSignals.Of(t.Id, scores[i], options.RankClip)).OfType<TrajectorySignal>().ToList();
         int empty = sample.Count - rows.Count;
         var signal = rows.Count == 0 ? null : TeacherSignals.Aggregate(rows, empty, new Evaluation.BootstrapOptions { Seed = (int)options.Seed });

@@ -142,6 +142,9 @@ public static class TeacherSelectionStage
 
     private static TeacherOutcome Signal(TeacherOutcome t, TeacherSignalRecord record, IStudent student)
     {
+        if (record.Failure is { } failure)
+            return t with { SignalNote = $"no signals: the base student could not score the {record.Sample.Count} sampled responses ({failure}); " +
+                                         "select_teacher.signals.max_response_chars cuts them to fit its context" };
         var notes = new List<string> { $"{record.Rows.Count} of {record.Sample.Count} sampled responses scored" };
         if (record.Empty > 0) notes.Add($"{record.Empty} empty (no tokens) left out");
         if (record.Signal is { EntropyBits: null }) notes.Add("entropy not available: " + (student is EndpointStudent

@@ -134,20 +134,20 @@ public sealed class ScoringEndpointStudent : EndpointStudent, IStudentScorer
     /// <summary>Log-probabilities and (where the engine sends them, as vLLM's prompt_logprobs do) ranks of the response
     /// tokens. Entropies need the full distribution, which the API does not return: they are empty. No end-of-turn
     /// token is scored (the text ends with the response).</summary>
-    public async Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
+    /// <remarks>The requests go out at once; the endpoint pipeline's max in flight and rate limits pace them.</remarks>
+    /// <exception cref="EndpointException">A text the engine refused (e.g. longer than its context) or a request that failed after its retries.</exception>
+    public async Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken) =>
+        await Task.WhenAll(examples.Select(e => ScoreOneAsync(e, cancellationToken))).ConfigureAwait(false);
+
+    private async Task<TokenScores> ScoreOneAsync(SftExample example, CancellationToken ct)
     {
-        var result = new TokenScores[examples.Count];
-        for (int i = 0; i < examples.Count; i++)
+        var prefix = _formatPrompt(example.Prompt);
+        var scored = await _scorer.ScoreAsync(prefix + example.Response, ct).ConfigureAwait(false);
+        int first = FirstResponseToken(scored, prefix.Length);
+        return new TokenScores([.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)], [])
         {
-            var prefix = _formatPrompt(examples[i].Prompt);
-            var scored = await _scorer.ScoreAsync(prefix + examples[i].Response, cancellationToken).ConfigureAwait(false);
-            int first = FirstResponseToken(scored, prefix.Length);
-            result[i] = new TokenScores([.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)], [])
-            {
-                Ranks = scored.Ranks.Count == scored.LogProbs.Count ? [.. scored.Ranks.Skip(first).Select(r => r ?? 0)] : [],
-            };
-        }
-        return result;
+            Ranks = scored.Ranks.Count == scored.LogProbs.Count ? [.. scored.Ranks.Skip(first).Select(r => r ?? 0)] : [],
+        };
     }
 
     /// <summary>The index of the first token after the first <paramref name="prefixChars"/> characters (a token
