@@ -82,7 +82,7 @@ internal static class VerifyMathBench
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     /// <summary>CPU time of the calling thread in milliseconds (Linux clock_gettime; wall clock elsewhere).</summary>
-    private static double ThreadCpuMs()
+    internal static double ThreadCpuMs()
     {
         if (!OperatingSystem.IsLinux()) return Stopwatch.GetTimestamp() * 1000.0 / Stopwatch.Frequency;
         clock_gettime(ClockThreadCpuTimeId, out var ts);
