@@ -22,6 +22,9 @@ public sealed record TokenLogProbs(IReadOnlyList<string> Tokens, IReadOnlyList<d
     /// <see cref="LogProbs"/>; empty when the engine gives none (echo answers carry no rank).</summary>
     public IReadOnlyList<int?> Ranks { get; init; } = [];
 
+    /// <summary>The token ids, as <see cref="Tokens"/> (vLLM's <c>prompt_token_ids</c>); empty when the engine sends none.</summary>
+    public IReadOnlyList<int> Ids { get; init; } = [];
+
     /// <summary>Sum of the known log-probabilities (every token but the first).</summary>
     public double Total => LogProbs.Sum(lp => lp ?? 0);
 }
@@ -158,7 +161,11 @@ internal static class ScoringAnswers
             ranks.Add(entry?["rank"] is JsonValue rank ? rank.GetValue<int>() : null); // vLLM's Logprob carries it (vllm/logprobs.py); an engine that omits it gives none
         }
         // Ranks only when every scored position has one: a partial list would misalign the rank-surprisal ratio.
-        return new TokenLogProbs(tokens, logProbs) { Ranks = ranks.Skip(1).All(r => r is not null) ? ranks : [] };
+        return new TokenLogProbs(tokens, logProbs)
+        {
+            Ranks = ranks.Skip(1).All(r => r is not null) ? ranks : [],
+            Ids = ids?.Count == positions.Count ? [.. ids.Select(id => id!.GetValue<int>())] : [],
+        };
     }
 
     /// <summary>Echo: <c>choices[0].logprobs.tokens</c> and <c>token_logprobs</c>, cut to <c>usage.prompt_tokens</c>.</summary>
