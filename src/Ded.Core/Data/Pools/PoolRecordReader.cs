@@ -11,13 +11,19 @@ internal readonly record struct PoolRecord(JsonElement Value, string Location, l
 /// <summary>Streams the raw records of JSONL, JSON-array and Parquet files, one record (or row group) at a time.</summary>
 internal static class PoolRecordReader
 {
+    /// <summary>What <see cref="ReadAsync"/> reads, said where a recipe names a file.</summary>
+    public const string Formats = ".jsonl, .json (array) or .parquet";
+
+    /// <summary>Whether <see cref="ReadAsync"/> reads the file's format (by its extension).</summary>
+    public static bool Reads(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson" or ".json" or ".parquet";
+
     public static IAsyncEnumerable<PoolRecord> ReadAsync(string path, CancellationToken ct) =>
         Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".jsonl" or ".ndjson" => ReadJsonLinesAsync(path, ct),
             ".json" => StartsWithArray(path) ? ReadJsonArrayAsync(path, ct) : ReadJsonLinesAsync(path, ct),
             ".parquet" => ReadParquetAsync(path, ct),
-            var ext => throw new NotSupportedException($"{path}: unknown pool format '{ext}'; use .jsonl, .json (array) or .parquet"),
+            var ext => throw new NotSupportedException($"{path}: unknown pool format '{ext}'; use {Formats}"),
         };
 
     private static async IAsyncEnumerable<PoolRecord> ReadJsonLinesAsync(string path, [EnumeratorCancellation] CancellationToken ct)
