@@ -107,8 +107,11 @@ internal static class SelectTeacherCommand
             Console.Out.WriteLine(TerminalText.Line($"  {t.Name}: student {t.StudentNote}"));
             Console.Out.WriteLine(TerminalText.Line($"  {t.Name}: signals {t.SignalNote}"));
         }
-        if (o.Teachers.Where(t => t.Signal?.Rsr is not null).OrderBy(t => t.Signal!.Rsr).FirstOrDefault() is { } low)
-            Console.Out.WriteLine(TerminalText.Line($"lowest RSR (the signals' pick): {low.Name}"));
+        var byRsr = o.Teachers.Where(t => t.Signal?.Rsr is not null).OrderBy(t => t.Signal!.Rsr).ToList();
+        if (byRsr.Count > 0)
+            Console.Out.WriteLine(TerminalText.Line("ranked by RSR (lower is better; the signals' pick first): " +
+                string.Join(", ", byRsr.Select((t, i) => $"{i + 1}. {t.Name} {Number(t.Signal!.Rsr)}")) +
+                (byRsr.Count < o.Teachers.Count ? $"; no RSR: {string.Join(", ", o.Teachers.Except(byRsr).Select(t => t.Name))}" : "")));
         Console.Out.WriteLine(TerminalText.Line("smoke test: " + o.Verdict));
         if (o.Spearman.Count > 0)
             Console.Out.WriteLine(TerminalText.Line($"Spearman ρ of each signal with the student scores over {o.SpearmanTeachers} teachers (negative = agrees, as lower signals are better): " +

@@ -200,6 +200,10 @@ public class SelectTeacherTests
         Assert.True(empty > 0);
         Assert.Equal(empty, llama["empty"]!.GetValue<int>());
         Assert.Contains($"llama8b: signals {6 - empty} of 6 sampled responses scored; {empty} empty (no tokens) left out", stdout);
+        // All six ranked by RSR, lowest first, as the JSON line's values order them.
+        var byRsr = line["teachers"]!.AsArray().OrderBy(t => t!["signals"]!["rsr"]!.GetValue<double>()).Select((t, i) => $"{i + 1}. {t!["name"]!.GetValue<string>()}").ToList();
+        var ranking = stdout.Split('\n').Single(l => l.StartsWith("ranked by RSR (lower is better", StringComparison.Ordinal));
+        Assert.Equal(byRsr, System.Text.RegularExpressions.Regex.Matches(ranking, @"\d\. [\w-]+").Select(m => m.Value));
     }
 
     /// <summary>Recorded teachers go through verification: Ded's math verifier agrees with the upstream harness's own grading
