@@ -110,12 +110,12 @@ internal sealed class CompletionsScoringClient(string baseUrl, HttpClient http, 
         var status = (int)response.StatusCode;
         if (status == 429 || status >= 500)
             throw new TransientEndpointException(status == 429 ? FaultCause.RateLimited : FaultCause.ServerError, baseUrl, $"HTTP {status}",
-                FaultClassifyingChatClient.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), DateTimeOffset.UtcNow));
+                FaultClassifyingChatClient.ParseRetryAfter(response.Headers.RetryAfter?.ToString(), DateTimeOffset.UtcNow), status);
         if (!response.IsSuccessStatusCode)
             throw new EndpointException($"endpoint {baseUrl} answered HTTP {status} to a scoring request (/completions, {api}): " +
                 $"check that the engine serves completions with {(api == ScoringApi.PromptLogprobs ? "prompt_logprobs (vLLM)" : "echo and logprobs")}" +
                 $"{(status is 401 or 403 ? $" and that {options.ApiKeyEnv ?? "api_key_env"} holds a valid key" : "")}. " +
-                $"Server said: {_redactor.Redact(text.Length > 300 ? text[..300] : text)}", status);
+                $"Server said: {_redactor.Excerpt(text)}", status);
         return JsonNode.Parse(text) ?? throw new JsonException("empty body"); // the fault classifier makes bad JSON transient
     }
 

@@ -47,6 +47,7 @@ internal sealed class FaultClassifyingChatClient(IChatClient inner, string baseU
                 throw mapped;
             }
             if (!more) yield break;
+            if (AnswerBody.ErrorEvent(e.Current, BaseUrl, redactor) is { } error) throw error;
             yield return e.Current;
         }
     }
@@ -69,23 +70,25 @@ internal sealed class FaultClassifyingChatClient(IChatClient inner, string baseU
     private Exception FromStatus(ClientResultException cre)
     {
         var status = cre.Status;
-        if (status == 429) return Transient(FaultCause.RateLimited, cre, RetryAfter(cre));
-        if (status >= 500 || status == 408) return Transient(FaultCause.ServerError, cre, RetryAfter(cre));
-        var body = redactor.Redact(Excerpt(cre.GetRawResponse()?.Content?.ToString()));
+        if (status == 429) return Transient(FaultCause.RateLimited, cre, RetryAfter(cre), status);
+        if (status >= 500 || status == 408) return Transient(FaultCause.ServerError, cre, RetryAfter(cre), status);
+        var raw = cre.GetRawResponse()?.Content?.ToString();
         var what = status switch
         {
             401 => apiKeyEnv is null
                 ? "needs an API key: set endpoint.api_key_env to the name of the variable holding it"
                 : $"rejected the key: check that environment variable {apiKeyEnv} holds a valid key for this endpoint",
             403 => $"refused access to model '{model}' with the key from {apiKeyEnv ?? "(no api_key_env)"}: check the key's permissions",
-            404 => "has no such route or model: check endpoint.base_urls (ending in /v1) and endpoint.model",
-            _ => "rejected the request: check the sampling settings in the recipe",
+            404 => $"has no such route or model: check endpoint.model ('{model}' must be the served model name) and endpoint.base_urls (ending in /v1)",
+            _ => AnswerBody.RejectedField(raw) is { } field
+                ? $"rejected the request field '{field}': check that this engine accepts it (the recipe's sampling or endpoint.sampling sets it)"
+                : "rejected the request: check the sampling settings in the recipe",
         };
-        return new EndpointException($"endpoint {BaseUrl} answered HTTP {status}: it {what}. Server said: {body}", status);
+        return new EndpointException($"endpoint {BaseUrl} answered HTTP {status}: it {what}. Server said: {redactor.Excerpt(raw)}", status);
     }
 
-    private TransientEndpointException Transient(FaultCause cause, Exception ex, TimeSpan? retryAfter = null) =>
-        new(cause, BaseUrl, redactor.Redact(Excerpt(ex.Message)), retryAfter);
+    private TransientEndpointException Transient(FaultCause cause, Exception ex, TimeSpan? retryAfter = null, int? status = null) =>
+        new(cause, BaseUrl, redactor.Excerpt(ex.Message), retryAfter, status);
 
     /// <summary>Retry-After as delta-seconds or HTTP-date (RFC 9110 §10.2.3).</summary>
     internal static TimeSpan? RetryAfter(ClientResultException cre) =>
@@ -101,7 +104,4 @@ internal sealed class FaultClassifyingChatClient(IChatClient inner, string baseU
             return at > now ? at - now : TimeSpan.Zero;
         return null;
     }
-
-    private static string Excerpt(string? text) =>
-        text is null ? "" : text.Length <= 300 ? text.ReplaceLineEndings(" ") : text[..300].ReplaceLineEndings(" ") + "…";
 }

@@ -37,6 +37,7 @@ internal sealed class RetryingChatClient : DelegatingChatClient
                 OnRetry = args =>
                 {
                     stats.RecordRetry(CauseOf(args.Outcome.Exception));
+                    if (args.Context.Properties.TryGetValue(LogKey, out var log)) log.Failed(args.Outcome.Exception, options.AttemptTimeout);
                     return default;
                 },
             };
@@ -47,20 +48,33 @@ internal sealed class RetryingChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var attempts = 0;
+        var log = new AttemptLog();
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(LogKey, log);
         try
         {
-            var response = await _pipeline.ExecuteAsync(async (token) =>
+            var response = await _pipeline.ExecuteAsync(async ctx =>
             {
-                attempts++;
-                return await base.GetResponseAsync(messages, options, token).ConfigureAwait(false);
-            }, cancellationToken).ConfigureAwait(false);
-            (response.AdditionalProperties ??= [])[EndpointMetadata.Attempts] = attempts;
+                log.Begin();
+                return await base.GetResponseAsync(messages, options, ctx.CancellationToken).ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
+            var props = response.AdditionalProperties ??= [];
+            props[EndpointMetadata.Attempts] = log.Attempts;
+            if (log.Faults.Count > 0) props[EndpointMetadata.Retried] = log.Faults;
             return response;
         }
         catch (Exception ex) when (ex is TransientEndpointException or TimeoutRejectedException)
         {
-            throw GaveUp(ex, attempts);
+            throw GaveUp(ex, log.Attempts, log.Faults);
+        }
+        catch (EndpointException ex)
+        {
+            ex.Retried = log.Faults; // a 4xx after retried faults: those attempts happened too
+            throw;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 
@@ -83,7 +97,7 @@ internal sealed class RetryingChatClient : DelegatingChatClient
         }
         catch (TransientEndpointException ex)
         {
-            throw GaveUp(ex, attempts);
+            throw GaveUp(ex, attempts, []);
         }
         using (open.Timeout)
         await using (open.Stream.ConfigureAwait(false))
@@ -118,19 +132,42 @@ internal sealed class RetryingChatClient : DelegatingChatClient
         }
     }
 
-    private EndpointException GaveUp(Exception last, int attempts)
+    private EndpointException GaveUp(Exception last, int attempts, IReadOnlyList<AttemptFault> retried)
     {
         var where = last is TransientEndpointException t ? t.BaseUrl : string.Join(", ", _options.BaseUrls);
         var detail = last is TransientEndpointException te ? te.Message : $"attempt timed out after {_options.AttemptTimeout}";
         return new EndpointException(
             $"endpoint {where} (model {_options.Model}) failed {attempts} attempt(s); last fault: {CauseOf(last)}: {detail}. " +
-            "Check that the engine is up; raise endpoint.retry.max_attempts or endpoint.attempt_timeout if it is only slow.");
+            "Check that the engine is up; raise endpoint.retry.max_attempts or endpoint.attempt_timeout if it is only slow.",
+            (last as TransientEndpointException)?.StatusCode, FaultCauses.Of(CauseOf(last))) { Retried = retried };
     }
 
     private static ResiliencePipelineBuilder WithRetry(int maxAttempts, RetryStrategyOptions retry) =>
         maxAttempts > 1 ? new ResiliencePipelineBuilder().AddRetry(retry) : new ResiliencePipelineBuilder();
 
     internal static FaultCause CauseOf(Exception? ex) => ex is TransientEndpointException t ? t.Cause : FaultCause.Timeout;
+
+    private static readonly ResiliencePropertyKey<AttemptLog> LogKey = new("ded.attempt_log");
+
+    /// <summary>One request's attempts (they run one after another): how many, and each that failed and was retried.</summary>
+    private sealed class AttemptLog
+    {
+        private DateTimeOffset _started;
+        private readonly List<AttemptFault> _faults = [];
+
+        public int Attempts { get; private set; }
+        public IReadOnlyList<AttemptFault> Faults => _faults;
+
+        public void Begin()
+        {
+            Attempts++;
+            _started = DateTimeOffset.UtcNow;
+        }
+
+        public void Failed(Exception? ex, TimeSpan attemptTimeout) => _faults.Add(new AttemptFault(
+            FaultCauses.Of(CauseOf(ex)), (ex as TransientEndpointException)?.StatusCode,
+            ex is TransientEndpointException t ? t.Message : $"attempt timed out after {attemptTimeout}", _started, DateTimeOffset.UtcNow));
+    }
 
     // why: timers may fire a millisecond early; the margin keeps the wait at or above what the server asked for.
     private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(20);

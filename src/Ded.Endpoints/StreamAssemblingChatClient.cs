@@ -7,7 +7,7 @@ namespace Ded.Teachers.Endpoints;
 /// so a 32k-token answer keeps the connection busy and a stream that ends without a finish reason is a
 /// <see cref="FaultCause.StreamCut"/> that the retry layer resends, instead of a silently short trajectory.
 /// </summary>
-internal sealed class StreamAssemblingChatClient(IChatClient inner, string baseUrl) : DelegatingChatClient(inner)
+internal sealed class StreamAssemblingChatClient(IChatClient inner, string baseUrl, SecretRedactor redactor) : DelegatingChatClient(inner)
 {
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -16,7 +16,10 @@ internal sealed class StreamAssemblingChatClient(IChatClient inner, string baseU
         try
         {
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken).ConfigureAwait(false))
+            {
+                if (AnswerBody.ErrorEvent(update, baseUrl, redactor) is { } error) throw error; // vLLM's error mid-stream
                 updates.Add(update);
+            }
         }
         catch (Exception ex) when (updates.Count > 0 && !cancellationToken.IsCancellationRequested && ex is not TransientEndpointException)
         {

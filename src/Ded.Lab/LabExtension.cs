@@ -130,6 +130,14 @@ public sealed record LabStudentSpec : StudentSpec
     public string? Checkpoint { get; init; }
 
     // One libtorch thread, as `ded serve --checkpoint` uses by default, so the two sample alike.
-    public override IStudent Create(Action<string> log, CancellationToken cancellationToken) =>
-        Checkpoint is not null ? LabStudent.Load(Checkpoint, threads: 1) : LabBase.LoadOrPretrain(new LabBaseOptions(), log, cancellationToken);
+    /// <exception cref="RecipeValueException">The checkpoint folder is missing or holds no checkpoint.</exception>
+    public override IStudent Create(Action<string> log, CancellationToken cancellationToken)
+    {
+        if (Checkpoint is null) return LabBase.LoadOrPretrain(new LabBaseOptions(), log, cancellationToken);
+        if (!File.Exists(Path.Combine(Checkpoint, Student.Training.Checkpoint.ConfigFile)))
+            throw new RecipeValueException("checkpoint", Directory.Exists(Checkpoint)
+                ? $"{Checkpoint} is not a lab student checkpoint (no {Student.Training.Checkpoint.ConfigFile}); point it at a folder `ded train --engine ded` wrote"
+                : $"folder not found: {Checkpoint} (relative paths resolve against the recipe's folder)");
+        return LabStudent.Load(Checkpoint, threads: 1);
+    }
 }

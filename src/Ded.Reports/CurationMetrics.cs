@@ -3,6 +3,7 @@ using System.Text.Json;
 using Ded.Recipes;
 using Ded.Reports;
 using Ded.Selection;
+using Ded.Teachers.Endpoints;
 
 namespace Ded.Runs;
 
@@ -23,6 +24,7 @@ public static class CurationMetrics
                 Settings = Settings(recipe),
             },
             Funnel = Funnel(store, strategy, recipe),
+            Requests = Requests(store),
             Histograms = store.Trajectories().GroupBy(t => t.Teacher).Select(g => new Histogram
             {
                 Title = "response length by teacher", Series = g.Key, Unit = "chars", Values = g.Select(t => (double)t.RawResponse.Length).ToList(),
@@ -72,6 +74,23 @@ public static class CurationMetrics
             Wrong = Failed("correctness"),
             Selected = selected.Count,
             Warnings = Filtering.TrajectoryFilters.MissingReasoningWarnings(trajectories, recipe.Filters),
+        };
+    }
+
+    /// <summary>Every attempt the run's requests took; the causes of the retried and failed ones with what to do.</summary>
+    public static RequestMetrics Requests(RunStore store)
+    {
+        var ledger = store.Requests();
+        var causes = store.FailedAttempts();
+        int Of(string outcome) => causes.Where(c => c.Outcome == outcome).Sum(c => c.Count);
+        var rollout = store.Metrics("rollout");
+        int Saved(string name) => rollout.TryGetValue(name, out var value) ? (int)value : 0;
+        return new RequestMetrics
+        {
+            Attempts = ledger.Done + ledger.Failed + ledger.Abandoned + ledger.InFlight + Of("retried"),
+            Answered = ledger.Done, Retried = Of("retried"), Failed = ledger.Failed, Abandoned = ledger.Abandoned,
+            SamplesMissing = Math.Max(0, Saved("planned") - Saved("stored")),
+            Causes = causes.Select(c => new FailureCause(c.Outcome, c.Cause, c.StatusCode, c.Count, c.Advice, FaultCauses.Shorten(c.Example))).ToList(),
         };
     }
 

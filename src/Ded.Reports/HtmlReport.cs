@@ -80,7 +80,14 @@ internal static class HtmlReport
         }
         else
             html.Append("<p class=\"none\">This run did no curation (no funnel).</p>");
-        html.Append("</div></div></section>\n");
+        html.Append("</div></div>");
+        if (m.Requests is { } r)
+        {
+            html.Append("<h3 id=\"requests\">Teacher requests</h3>")
+                .Append($"<p class=\"{(r.SamplesMissing > 0 ? "warn" : "none")}\">{HtmlEncode(RequestLine(r))}</p>");
+            if (r.Causes.Count > 0) Table(html, RequestHead, RequestRows(r));
+        }
+        html.Append("</section>\n");
     }
 
     /// <summary>A funnel as CSS bars: what remains after each step (blue) and what the step removed (red).</summary>

@@ -49,6 +49,10 @@ internal static class MarkdownReport
         if (questionsLeft != f.QuestionsKept)
             md.AppendLine(MarkdownText.Inline(FunnelGap("questions in", questionsLeft, "kept", f.QuestionsKept))).AppendLine();
         foreach (var warning in f.Warnings) md.AppendLine("**Warning:** " + MarkdownText.Inline(warning)).AppendLine();
+        if (m.Requests is not { } r) return;
+        md.AppendLine("## Teacher requests").AppendLine();
+        md.AppendLine(MarkdownText.Inline(RequestLine(r))).AppendLine();
+        if (r.Causes.Count > 0) Table(md, RequestHead, RequestRows(r));
     }
 
     private static void AppendSmoke(StringBuilder md, SmokeTest? smoke)

@@ -41,6 +41,18 @@ public static class ReportFormat
     public static string FunnelGap(string first, int remaining, string last, int kept) =>
         $"Counts do not add up: {first} minus the steps leaves {Count(remaining)}, but {Count(kept)} are {last}.";
 
+    /// <summary>The request attempts in one sentence, saying plainly when samples are missing.</summary>
+    public static string RequestLine(RequestMetrics r) =>
+        $"{Count(r.Attempts)} attempts: {Count(r.Answered)} answered, {Count(r.Retried)} retried, {Count(r.Failed)} failed, {Count(r.Abandoned)} abandoned by a killed run and resent."
+        + (r.SamplesMissing > 0 ? $" {Count(r.SamplesMissing)} samples are missing: their requests failed (causes below); run the same command again to retry them." : "");
+
+    public static IReadOnlyList<string> RequestHead { get; } = ["outcome", "cause", "HTTP", "attempts", "what to do", "latest error"];
+
+    public static IEnumerable<string[]> RequestRows(RequestMetrics r) => r.Causes.Select(c => new[]
+    {
+        c.Outcome, c.Cause, c.StatusCode?.ToString(CultureInfo.InvariantCulture) ?? "-", Count(c.Count), c.Advice, c.Latest,
+    });
+
     /// <summary>Histograms grouped by title, in first-seen order: one chart per quantity, one series per teacher or corpus.</summary>
     public static IReadOnlyList<IGrouping<string, Histogram>> HistogramGroups(IReadOnlyList<Histogram> histograms) =>
         histograms.Where(h => h.Values.Count > 0).GroupBy(h => h.Title).ToList();

@@ -27,8 +27,9 @@ public static class ReportStage
         static async Task<ReportFiles> WriteCore(string dir, RunMetrics metrics, CancellationToken ct)
         {
             var files = new ReportFiles(Path.Combine(dir, HtmlFile), Path.Combine(dir, MarkdownFile));
-            await File.WriteAllTextAsync(files.Html, HtmlReport.Render(metrics), ct);
-            await File.WriteAllTextAsync(files.Markdown, MarkdownReport.Render(metrics), ct);
+            // Through a temporary file: a full disk leaves the previous report (or none), never half of one.
+            await Runs.AtomicFile.WriteTextAsync(files.Html, HtmlReport.Render(metrics), ct);
+            await Runs.AtomicFile.WriteTextAsync(files.Markdown, MarkdownReport.Render(metrics), ct);
             return files;
         }
     }

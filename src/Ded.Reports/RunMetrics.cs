@@ -11,6 +11,8 @@ public sealed record RunMetrics
 {
     public required RunInfo Run { get; init; }
     public Funnel? Funnel { get; init; }
+    /// <summary>Every teacher request attempt of the run by outcome, with the failures by cause; null when no rollout ran.</summary>
+    public RequestMetrics? Requests { get; init; }
     public SmokeTest? SmokeTest { get; init; }
     /// <summary>`ded select-teacher`'s outcome in this run folder (the smoke test on a recipe's teachers); null when it did not run.</summary>
     public Ded.TeacherSelection.SelectionOutcome? SelectTeacher { get; init; }
@@ -64,6 +66,26 @@ public sealed record Funnel
     /// <summary>What the user should look at, e.g. a teacher whose responses carried no reasoning at all.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
+
+/// <summary>
+/// A run's teacher requests, every attempt counted (run.db's <c>requests</c> rows): answered, retried (a later attempt
+/// followed), failed (the request's last attempt), abandoned (left in flight by a killed process, then resent).
+/// </summary>
+public sealed record RequestMetrics
+{
+    public int Attempts { get; init; }
+    public int Answered { get; init; }
+    public int Retried { get; init; }
+    public int Failed { get; init; }
+    public int Abandoned { get; init; }
+    /// <summary>Samples the recipe asks for that the run still lacks (their requests failed); rerunning sends them again.</summary>
+    public int SamplesMissing { get; init; }
+    /// <summary>Retried and failed attempts by cause and HTTP status, failed first, with what to do and the latest error.</summary>
+    public IReadOnlyList<FailureCause> Causes { get; init; } = [];
+}
+
+/// <summary>Attempts of one outcome (<c>retried</c> or <c>failed</c>) and cause.</summary>
+public sealed record FailureCause(string Outcome, string Cause, int? StatusCode, int Count, string Advice, string Latest);
 
 /// <summary>A score with its 95% interval; <see cref="N"/> counts questions (times seeds where pooled).</summary>
 public sealed record ScoreInterval(double Mean, double Low, double High, int N);

@@ -27,17 +27,31 @@ internal static class CliSupport
 
     public static Argument<string> RecipeArgument() => new("recipe") { Description = "The recipe YAML file." };
 
-    /// <summary>Runs a command body; errors the user can fix print as one line on stderr with exit code 2.</summary>
+    /// <summary>
+    /// Runs a command body; errors the user can fix print as one line on stderr with exit code 2 (a bad input, a busy or
+    /// full run folder), a rollout whose every sample failed with exit code 1.
+    /// </summary>
     public static async Task<int> GuardAsync(Func<Task<int>> body)
     {
         try
         {
             return await body();
         }
-        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException
+        catch (RolloutFailedException e)
+        {
+            Console.Error.WriteLine("error: " + e.Message);
+            return 1;
+        }
+        catch (Exception e) when (e is RecipeException or RunStoreException or InvalidOperationException or Teachers.Endpoints.EndpointException or Data.InvalidUtf8Exception
                                    or Verification.Code.SandboxUnavailableException)
         {
             Console.Error.WriteLine("error: " + e.Message);
+            return 2;
+        }
+        catch (Exception e) when (StorageFailure.From(e, "the run folder") is { } failure)
+        {
+            // A write outside the run store (a report, an engine config): .NET's message names the file.
+            Console.Error.WriteLine("error: " + failure.Message);
             return 2;
         }
     }
@@ -49,23 +63,24 @@ internal static class CliSupport
     /// <exception cref="InvalidOperationException">The recipe's tokenizer file is missing.</exception>
     public static CurationServices Services(Recipe recipe, TimeSpan labLatency)
     {
-        var (verifier, judge) = Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox(), recipe.Extensions);
+        var (verifier, judge) = RecipeLocation.RequiringKey(recipe, "verifier.judge", recipe.Verifier.Judge?.ApiKeyEnv,
+            () => Verifiers.Create(recipe.Verifier, () => new Verification.Code.LinuxSandbox(), recipe.Extensions));
         return new()
         {
             Teachers = spec => TeacherClients.Create(spec, labLatency),
             Verifier = verifier,
             Judge = judge,
-            Tokenizer = LoadTokenizer(recipe.Tokenizer),
+            Tokenizer = LoadTokenizer(recipe),
             // Spectre wraps at 80 columns when output is redirected; plain lines keep logs greppable.
             Log = Console.IsOutputRedirected ? Console.Out.WriteLine : line => AnsiConsole.WriteLine(TerminalText.Block(line)),
         };
     }
 
-    private static Data.ITokenizer? LoadTokenizer(string? path)
+    private static Data.ITokenizer? LoadTokenizer(Recipe recipe)
     {
-        if (path is null) return null;
+        if (recipe.Tokenizer is not { } path) return null;
         if (!File.Exists(path))
-            throw new InvalidOperationException($"tokenizer: {path} not found; point the recipe's `tokenizer:` at a tokenizer.json or its folder");
+            throw RecipeLocation.Error(recipe, "tokenizer", $"file not found: {path}; point it at a tokenizer.json or the folder holding one");
         return Data.Tokenizers.HfTokenizer.Load(path);
     }
 

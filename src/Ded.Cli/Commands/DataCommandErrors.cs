@@ -9,7 +9,7 @@ internal static class DataCommandErrors
         {
             return await action();
         }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or NotSupportedException)
+        catch (Exception e) when (e is InvalidDataException or Data.InvalidUtf8Exception or FileNotFoundException or ArgumentException or NotSupportedException)
         {
             await Console.Error.WriteLineAsync($"ded: {e.Message}");
             return 1;

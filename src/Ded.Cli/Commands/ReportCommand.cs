@@ -20,7 +20,7 @@ internal static class ReportCommand
                 parse.InvocationConfiguration.Output.WriteLine(files.Markdown);
                 return 0;
             }
-            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
+            catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or Runs.RunStoreException)
             {
                 // The user can fix these (wrong folder, unfinished run, edited file): say what, without a stack trace.
                 parse.InvocationConfiguration.Error.WriteLine($"ded report: {e.Message}");

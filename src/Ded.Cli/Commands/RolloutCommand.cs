@@ -20,8 +20,9 @@ internal static class RolloutCommand
             var services = CliSupport.Services(recipe, TimeSpan.FromMilliseconds(parse.GetValue(latency)));
             var run = CurationRun.Prepare(recipe, File.ReadAllText(path), services, throughExport: false); // before the folder is touched
             using var store = RunStore.Open(parse.GetValue(outOption) ?? CliSupport.DefaultRunFolder(recipe));
-            await CliSupport.WithRolloutProgressAsync(progress => CurationRun.RolloutAsync(store, run, services with { RolloutProgress = progress }, ct));
+            var summary = await CliSupport.WithRolloutProgressAsync(progress => CurationRun.RolloutAsync(store, run, services with { RolloutProgress = progress }, ct));
             Console.Out.WriteLine($"run folder: {store.Folder}");
+            if (summary.AllFailed) throw new Rollouts.RolloutFailedException(summary);
             return 0;
         }));
         return command;

@@ -15,7 +15,7 @@ internal static class ShowCommand
             { id, outOption };
         command.SetAction((parse, _) => CliSupport.GuardAsync(() =>
         {
-            using var store = RunStore.OpenExisting(parse.GetValue(outOption)!);
+            using var store = RunStore.OpenToRead(parse.GetValue(outOption)!); // no writer's lock: it reads while a run writes
             var text = Lineage.Describe(store, parse.GetValue(id)!);
             if (text is null)
             {

@@ -15,8 +15,9 @@ internal static class VerifyCodeCommand
         command.Options.Add(output);
         command.SetAction(async (parse, ct) =>
         {
-            var sandbox = new LinuxSandbox();
+            using var sandbox = new LinuxSandbox();
             await sandbox.ProbeAsync(ct);
+            Console.Error.WriteLine($"verify code: sandbox per-run limits: {sandbox.Containment}");
             var (count, passed) = await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, new CodeVerifier(sandbox),
                 sandbox.Concurrency, ct);
             Console.Error.WriteLine($"verify code: {passed}/{count} passed");

@@ -16,7 +16,7 @@ public static class QuestionScreening
         IEnumerable<Question> kept = questions;
         if (options.Decontaminate is { } decontaminate)
         {
-            var benchmark = await BenchmarkSet.LoadAsync(decontaminate.Benchmarks, textField: null, ct);
+            var benchmark = await LoadBenchmarksAsync(decontaminate, ct);
             var checker = new Decontaminator(benchmark, new DecontaminationOptions { NgramSize = decontaminate.Ngram });
             kept = kept.Where(q =>
             {
@@ -42,5 +42,18 @@ public static class QuestionScreening
             }).ToList();
         }
         return (kept.ToList(), dropped);
+    }
+
+    /// <exception cref="InvalidOperationException">A benchmark file or row is unreadable; the message names file:line and what is missing.</exception>
+    private static async Task<IReadOnlyList<BenchmarkQuestion>> LoadBenchmarksAsync(DecontaminationStep step, CancellationToken ct)
+    {
+        try
+        {
+            return await BenchmarkSet.LoadAsync(step.Benchmarks, textField: null, ct);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidOperationException(e.Message + " (questions.decontaminate.benchmarks)", e);
+        }
     }
 }

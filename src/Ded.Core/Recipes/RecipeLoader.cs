@@ -24,8 +24,26 @@ public static partial class RecipeLoader
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
-            throw new RecipeException(full, 0, "", $"recipe file not found: {full}");
-        return Parse(File.ReadAllText(full), full, extensions);
+            throw new RecipeException(full, 0, "", Directory.Exists(full) ? $"is a folder: name the recipe YAML file in it ({full})" : $"recipe file not found: {full}");
+        return Parse(ReadText(full), full, extensions);
+    }
+
+    /// <summary>A recipe's (or any input's) text, strictly UTF-8; unreadable or invalid bytes fail as `file:line: ...`.</summary>
+    /// <exception cref="RecipeException">The file cannot be read or is not UTF-8.</exception>
+    public static string ReadText(string path)
+    {
+        try
+        {
+            return Utf8Text.ReadAll(path);
+        }
+        catch (InvalidUtf8Exception e)
+        {
+            throw new RecipeException(path, e.Line, "", e.Problem);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RecipeException(path, 0, "", $"cannot be read: {e.Message}");
+        }
     }
 
     /// <summary>Parses recipe text; <paramref name="path"/> names it in errors and anchors relative paths.</summary>
@@ -39,7 +57,7 @@ public static partial class RecipeLoader
         var (questions, sources) = ReadQuestions(top, baseDir, extensions);
         var recipe = new Recipe
         {
-            Name = top.String("name", null) ?? System.IO.Path.GetFileNameWithoutExtension(path),
+            Name = top.PlainName("name", null) ?? System.IO.Path.GetFileNameWithoutExtension(path),
             SourcePath = path,
             Questions = questions,
             Teachers = ReadTeachers(top, baseDir, extensions),
@@ -77,7 +95,14 @@ public static partial class RecipeLoader
         }
         catch (YamlException e)
         {
-            throw new RecipeException(path, e.Start.Line, "", "is not valid YAML: " + e.Message);
+            var (line, what) = YamlProblems.Find(yaml, e.Message, e.Start.Line) ?? (e.Start.Line, e.Message);
+            throw new RecipeException(path, line, "", "is not valid YAML: " + what);
+        }
+        catch (InvalidOperationException)
+        {
+            // why: YamlDotNet 18 throws this, without a position, for a flow list or mapping left open at the end.
+            var (line, what) = YamlProblems.Find(yaml, null, null) ?? (1, "it ends inside an unfinished list or mapping");
+            throw new RecipeException(path, line, "", "is not valid YAML: " + what);
         }
         if (stream.Documents.Count == 0)
             throw new RecipeException(path, 1, "", "is empty; see docs/recipes.md");
@@ -91,7 +116,8 @@ public static partial class RecipeLoader
         var names = SourceKinds(extensions);
         var section = top.Section("questions");
         if (section is null) return (new QuestionsOptions(), []); // reported once the rest is read
-        var items = section.List("sources") ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), $"is required (a list of {names} sources)");
+        var items = section.NonEmptyList("sources", $"list at least one {names} source")
+            ?? throw new RecipeException(section.File, section.Line, section.KeyPath("sources"), $"is required (a list of {names} sources)");
         var sources = new List<(QuestionSource, RecipeSection)>();
         for (int i = 0; i < items.Count; i++)
         {
@@ -164,7 +190,7 @@ public static partial class RecipeLoader
         var isCode = mapping.Shape == Data.Pools.PoolShape.CodeTests;
         var source = new PoolSource
         {
-            Path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, s.RequiredString("path"))),
+            Path = ReadPoolPath(s, s.Node("path"), "path", s.RequiredString("path"), baseDir),
             Preset = presetName,
             Mapping = mapping,
             Domain = ReadDomain(s, isCode ? "code" : presetName is null ? null : "math"), // a preset says what its pool holds
@@ -175,12 +201,21 @@ public static partial class RecipeLoader
         return source;
     }
 
+    /// <summary>A pool or benchmark file: its full path, in a format the pool reader reads (the file itself is read when the run starts).</summary>
+    private static string ReadPoolPath(RecipeSection s, YamlNode? at, string key, string path, string baseDir)
+    {
+        if (!Data.Pools.PoolRecordReader.Formats.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()))
+            throw s.Error(at!, key, $"must name a {Data.Pools.PoolRecordReader.FormatNames} file (got '{path}')");
+        return System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, path));
+    }
+
     private static DecontaminationStep ReadDecontaminate(RecipeSection s, string baseDir)
     {
-        var files = s.StringList("benchmarks");
-        if (files is null || files.Count == 0)
-            throw new RecipeException(s.File, s.Line, s.KeyPath("benchmarks"), "is required: a list of benchmark files (JSONL/JSON/Parquet) to decontaminate against");
-        var full = files.Select(f => System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, f))).ToList();
+        const string what = "a list of benchmark files (JSONL/JSON/Parquet) to decontaminate against";
+        s.NonEmptyList("benchmarks", what);
+        var files = s.StringList("benchmarks")
+            ?? throw new RecipeException(s.File, s.Line, s.KeyPath("benchmarks"), "is required: " + what);
+        var full = files.Select((f, i) => ReadPoolPath(s, s.List("benchmarks")![i], $"benchmarks[{i}]", f, baseDir)).ToList();
         var step = new DecontaminationStep { Benchmarks = full, Ngram = s.Int("ngram", new DecontaminationStep { Benchmarks = [] }.Ngram, 1, 64) };
         s.Done();
         return step;
@@ -213,7 +248,7 @@ public static partial class RecipeLoader
             Kind = VerifierKind(s, "kind", names) ?? "",
             FloatRounding = s.Int("float_rounding", d.FloatRounding, 0, 15),
             Strict = s.Bool("strict", d.Strict),
-            MathTimeout = s.Duration("timeout", d.MathTimeout),
+            MathTimeout = s.Duration("timeout", d.MathTimeout, ShortestTimeout, LongestDuration),
             Judge = judge is null ? null : ReadEndpoint(judge),
         };
         s.Done();
@@ -281,14 +316,15 @@ public static partial class RecipeLoader
             .Append((recorded.Key, recorded.Usage, (name, s) => recorded.Read(name, s, baseDir)))
             .ToList();
         var usage = OneOf(kinds.Select(k => k.Usage).ToList());
-        var items = parent.List(key);
-        if (required && (items is null || items.Count == 0))
+        var items = parent.NonEmptyList(key, $"list at least one `- name: X` with {usage}");
+        if (required && items is null)
             throw new RecipeException(parent.File, parent.Line, parent.KeyPath(key), $"is required: a list of `- name: X` with {usage}");
         var teachers = new List<TeacherSpec>();
         for (int i = 0; i < (items?.Count ?? 0); i++)
         {
             var s = RecipeSection.Expect(parent.File, items![i], $"{parent.KeyPath(key)}[{i}]");
-            var name = s.RequiredString("name");
+            s.RequiredString("name");
+            var name = s.PlainName("name", null)!;
             var present = kinds.Where(k => s.Has(k.Key)).ToList();
             if (present.Count != 1)
                 throw new RecipeException(s.File, s.Line, s.Path, $"must have exactly one of {usage}");
@@ -312,12 +348,12 @@ public static partial class RecipeLoader
         {
             BaseUrls = s.StringList("base_urls") ?? (single is null ? d.BaseUrls : [single]),
             Model = s.RequiredString("model"),
-            ApiKeyEnv = s.String("api_key_env", d.ApiKeyEnv),
+            ApiKeyEnv = ReadKeyVariable(s),
             MaxInFlight = s.Int("max_in_flight", d.MaxInFlight, 1),
             RequestsPerMinute = s.Has("requests_per_minute") ? s.Int("requests_per_minute", 0, 1) : d.RequestsPerMinute,
             TokensPerMinute = s.Has("tokens_per_minute") ? s.Int("tokens_per_minute", 0, 1) : d.TokensPerMinute,
-            ConnectTimeout = s.Duration("connect_timeout", d.ConnectTimeout),
-            AttemptTimeout = s.Duration("attempt_timeout", d.AttemptTimeout),
+            ConnectTimeout = s.Duration("connect_timeout", d.ConnectTimeout, ShortestTimeout, LongestDuration),
+            AttemptTimeout = s.Duration("attempt_timeout", d.AttemptTimeout, ShortestTimeout, LongestDuration),
             Stream = s.Bool("stream", d.Stream),
             MaxTokensField = s.String("max_tokens_field", d.MaxTokensField)!,
             Retry = retry is null ? d.Retry : ReadRetry(retry),
@@ -331,9 +367,35 @@ public static partial class RecipeLoader
         }
         catch (ArgumentException e)
         {
-            throw new RecipeException(s.File, s.Line, "", e.Message);
+            // The message names its field as `endpoint.FIELD`: report it at that key's line, under this block's path.
+            var field = System.Text.RegularExpressions.Regex.Match(e.Message, @"^endpoint\.([a-z_]+)");
+            var node = field.Success ? s.Node(field.Groups[1].Value) : null;
+            throw new RecipeException(s.File, node?.Start.Line ?? s.Line, "", s.Path + e.Message["endpoint".Length..]);
         }
         return options;
+    }
+
+    // why: a timeout under 10 ms fails every request, and over a day is a typo (TimeSpan itself overflows at 1e12 s and up).
+    private static readonly TimeSpan ShortestTimeout = TimeSpan.FromMilliseconds(10), LongestDuration = TimeSpan.FromHours(24);
+
+    /// <summary>`api_key_env`: the name of a variable. A value that is no variable name is refused without echoing it (it may be the key).</summary>
+    private static string? ReadKeyVariable(RecipeSection s)
+    {
+        var name = s.String("api_key_env", null);
+        if (name is null || (name.Length > 0 && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+            return name;
+        throw s.Error(s.Node("api_key_env")!, "api_key_env",
+            "must be the name of the environment variable holding the key (letters, digits and _), not the key itself; the value is not shown here");
+    }
+
+    /// <summary>`stop`: stop sequences, none of them empty (engines reject an empty one with HTTP 400).</summary>
+    private static IReadOnlyList<string>? ReadStops(RecipeSection s)
+    {
+        var stops = s.StringList("stop");
+        for (int i = 0; i < (stops?.Count ?? 0); i++)
+            if (stops![i].Length == 0)
+                throw s.Error(s.List("stop")![i], $"stop[{i}]", "is empty; a stop sequence needs at least one character");
+        return stops;
     }
 
     private static EndpointRetryOptions ReadRetry(RecipeSection s)
@@ -342,8 +404,8 @@ public static partial class RecipeLoader
         var retry = new EndpointRetryOptions
         {
             MaxAttempts = s.Int("max_attempts", d.MaxAttempts, 1),
-            BaseDelay = s.Duration("base_delay", d.BaseDelay),
-            MaxDelay = s.Duration("max_delay", d.MaxDelay),
+            BaseDelay = s.Duration("base_delay", d.BaseDelay, TimeSpan.Zero, LongestDuration),
+            MaxDelay = s.Duration("max_delay", d.MaxDelay, TimeSpan.Zero, LongestDuration),
             UseJitter = s.Bool("use_jitter", d.UseJitter),
             JitterSeed = s.Int("jitter_seed", d.JitterSeed),
         };
@@ -359,7 +421,7 @@ public static partial class RecipeLoader
         {
             TopK = s.Has("top_k") ? s.Int("top_k", 0, 0) : d.TopK,
             MinP = s.Has("min_p") ? s.Double("min_p", 0, 0, 1) : d.MinP,
-            Stop = s.StringList("stop") ?? d.Stop,
+            Stop = ReadStops(s) ?? d.Stop,
             ChatTemplateKwargs = kwargs is null ? d.ChatTemplateKwargs : kwargs.Scalars(),
         };
         s.Done();
@@ -485,11 +547,11 @@ public static partial class RecipeLoader
     {
         var d = new ExportOptions();
         if (s is null) return d;
-        var formatNodes = s.List("formats");
+        var formatNodes = s.NonEmptyList("formats", $"name at least one of {string.Join(", ", Enum.GetNames<ExportFormat>().Select(n => n.ToLowerInvariant()))} (or leave the key out for all)");
         var options = new ExportOptions
         {
             Formats = formatNodes?.Select((n, i) => s.ParseEnum<ExportFormat>(n, $"formats[{i}]")).Distinct().ToList() ?? d.Formats,
-            DatasetName = s.String("dataset_name", d.DatasetName)!,
+            DatasetName = s.PlainName("dataset_name", d.DatasetName)!,
             System = s.String("system", d.System),
         };
         s.Done();

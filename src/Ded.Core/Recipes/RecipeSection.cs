@@ -91,16 +91,37 @@ public sealed class RecipeSection
             : throw Error(node, key, $"must be true or false (got {Describe(node)})");
     }
 
-    /// <summary>A duration as `hh:mm:ss` (e.g. `00:00:10`) or a number of seconds.</summary>
-    public TimeSpan Duration(string key, TimeSpan fallback)
+    /// <summary>A duration as `hh:mm:ss` (e.g. `00:00:10`) or a number of seconds, from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public TimeSpan Duration(string key, TimeSpan fallback, TimeSpan min, TimeSpan max)
     {
         var node = Node(key);
         if (node is null) return fallback;
         var text = (node as YamlScalarNode)?.Value ?? "";
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds >= 0)
-            return TimeSpan.FromSeconds(seconds);
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span >= TimeSpan.Zero) return span;
-        throw Error(node, key, $"must be a duration like 00:00:10 or a number of seconds (got {Describe(node)})");
+        double? seconds = double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && double.IsFinite(s) ? s
+            : TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) ? span.TotalSeconds : null;
+        if (seconds is not { } value)
+            throw Error(node, key, $"must be a duration like 00:00:10 or a number of seconds (got {Describe(node)})");
+        // why: compared as seconds, before TimeSpan.FromSeconds, which overflows past about 2.9e5 years.
+        if (value < min.TotalSeconds || value > max.TotalSeconds)
+            throw Error(node, key, $"must be from {Seconds(min.TotalSeconds)} to {Seconds(max.TotalSeconds)} (got {Seconds(value)})");
+        return TimeSpan.FromSeconds(value);
+    }
+
+    private static string Seconds(double value) =>
+        value.ToString(value is > 0 and < 1e15 ? "0.###" : "G3", CultureInfo.InvariantCulture) + " s";
+
+    /// <summary>
+    /// A name that ends up in file and folder names or ids: letters, digits, <c>.</c>, <c>-</c> and <c>_</c>, starting
+    /// with a letter or digit (no separators, no <c>..</c>, no NUL), at most 100 characters.
+    /// </summary>
+    public string? PlainName(string key, string? fallback)
+    {
+        var value = String(key, null);
+        if (value is null) return fallback;
+        if (value.Length is > 0 and <= 100 && char.IsAsciiLetterOrDigit(value[0]) && !value.Contains("..", StringComparison.Ordinal)
+            && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_'))
+            return value;
+        throw Error(Node(key)!, key, $"must be a plain name: letters, digits, '.', '-' and '_', starting with a letter or digit, at most 100 characters; it names files, folders or ids (got {Describe(Node(key)!)})");
     }
 
     /// <summary>Every key of this mapping as a string, number or boolean (for pass-through maps such as chat_template_kwargs).</summary>
@@ -143,6 +164,14 @@ public sealed class RecipeSection
         if (node is null || IsNull(node)) return null;
         if (node is YamlSequenceNode seq) return seq.Children.ToList();
         throw Error(node, key, $"must be a list (got {Describe(node)})");
+    }
+
+    /// <summary>A list that, when present, holds at least one item (<c>[]</c> is an error at its own line).</summary>
+    public IReadOnlyList<YamlNode>? NonEmptyList(string key, string what)
+    {
+        var items = List(key);
+        if (items is { Count: 0 }) throw Error(Node(key)!, key, $"is empty: {what}");
+        return items;
     }
 
     public IReadOnlyList<string>? StringList(string key)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Ded.Data;
 using Ded.Runs;
 using Ded.Teachers;
+using Ded.Teachers.Endpoints;
 
 namespace Ded.Rollouts;
 
@@ -9,7 +10,14 @@ namespace Ded.Rollouts;
 public sealed record RolloutProgress(int Total, int AlreadyStored, int Done, int InFlight, int Failed, TimeSpan? Eta);
 
 /// <summary>What one rollout invocation did.</summary>
-public sealed record RolloutSummary(int Total, int AlreadyStored, int Sent, int Failed, int AbandonedEarlier);
+public sealed record RolloutSummary(int Total, int AlreadyStored, int Sent, int Failed, int AbandonedEarlier)
+{
+    /// <summary>This invocation's failed attempts by outcome, cause and status (retried ones included), from the store.</summary>
+    public IReadOnlyList<AttemptCount> FailedAttempts { get; init; } = [];
+
+    /// <summary>Samples were asked for and every one failed: nothing new was stored.</summary>
+    public bool AllFailed => Failed > 0 && Sent == 0;
+}
 
 /// <summary>
 /// Draws M samples per question per teacher. Each response is stored the moment it arrives, keyed by its request
@@ -55,7 +63,10 @@ public static class RolloutStage
         {
             ["planned"] = plan.Count, ["stored"] = store.StoredRequestKeys().Count, ["failed_last_invocation"] = tracker.Failed,
         });
-        return new RolloutSummary(plan.Count, plan.Count - pending.Count, tracker.Done, tracker.Failed, abandoned);
+        return new RolloutSummary(plan.Count, plan.Count - pending.Count, tracker.Done, tracker.Failed, abandoned)
+        {
+            FailedAttempts = store.FailedAttempts(invocation),
+        };
     }
 
     private static async Task SampleAsync(RunStore store, Microsoft.Extensions.AI.IChatClient client, RolloutRequest request,
@@ -67,19 +78,24 @@ public static class RolloutStage
         try
         {
             var response = await client.GetResponseAsync(request.Messages, request.ChatOptions(), ct);
-            store.CompleteRequest(attempt, request.ToTrajectory(response, clock.Elapsed));
+            store.CompleteRequest(attempt, request.ToTrajectory(response, clock.Elapsed), EndpointMetadata.RetriedOf(response));
             tracker.Finished(failed: false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            store.FailRequest(attempt, "cancelled");
+            store.FailRequest(attempt, new RequestFailure(FaultCauses.Cancelled, null, "cancelled"));
             tracker.Finished(failed: true);
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        catch (EndpointException e)
         {
-            // A failed sample is retried by the next run; the message names the type, never headers or keys.
-            store.FailRequest(attempt, $"{e.GetType().Name}: {e.Message}");
+            // A failed sample is retried by the next run; endpoint messages are redacted and name no header or key.
+            store.FailRequest(attempt, new RequestFailure(e.Cause, e.StatusCode, e.Message), e.Retried);
+            tracker.Finished(failed: true);
+        }
+        catch (Exception e) when (e is not RunStoreException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
+        {
+            store.FailRequest(attempt, new RequestFailure(FaultCauses.Error, null, $"{e.GetType().Name}: {e.Message}"));
             tracker.Finished(failed: true);
         }
     }

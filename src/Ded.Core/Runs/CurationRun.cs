@@ -44,17 +44,37 @@ public static class CurationRun
     public static PreparedRun Prepare(Recipe recipe, string recipeText, CurationServices services, bool throughExport)
     {
         // Teachers first: an unset API key fails in milliseconds, before a large pool is read.
-        var teachers = recipe.Teachers.Select(services.Teachers).ToList();
+        var teachers = recipe.Teachers.Select((t, i) => RecipeLocation.RequiringKey(recipe, $"teachers[{i}].endpoint",
+            (t as EndpointTeacherSpec)?.Endpoint.ApiKeyEnv, () => services.Teachers(t), recipeText)).ToList();
+        RequireInputFiles(recipe, recipeText);
         // why sync: Prepare runs before anything async starts; the screening only reads local files (no synchronization context).
         var (questions, dropped) = QuestionScreening.RunAsync(QuestionLoader.Load(recipe.Questions), recipe.Questions, CancellationToken.None)
             .GetAwaiter().GetResult();
+        if (questions.Count == 0 && dropped.Count > 0)
+            throw RecipeLocation.Error(recipe, recipe.Questions.Decontaminate is null ? "questions.dedup" : "questions.decontaminate",
+                $"dropped every one of the {dropped.Count} questions (the first, {dropped[0].Id}: {dropped[0].Reason}); check the benchmarks and the sources", recipeText);
         if (throughExport)
         {
             if (recipe.Compression.Enabled && services.PassRates is null) throw NoStudent();
             if ((recipe.Filters.LengthUnit == TextUnit.Tokens || recipe.Diversity.Distance == TextUnit.Tokens) && services.Tokenizer is null)
-                throw new InvalidOperationException("the recipe counts tokens (filters.length_unit or diversity.distance) but no tokenizer is configured; use chars");
+                throw NoTokenizer(recipe, recipeText);
         }
         return new PreparedRun(recipe, recipeText, questions, teachers) { Dropped = dropped };
+    }
+
+    /// <summary>Pools and benchmarks are read when the run starts (not when the recipe loads): a missing one fails here, at its recipe line.</summary>
+    private static void RequireInputFiles(Recipe recipe, string recipeText)
+    {
+        var sources = recipe.Questions.Sources;
+        for (int i = 0; i < sources.Count; i++)
+            if (sources[i] is PoolSource pool && !File.Exists(pool.Path))
+                throw RecipeLocation.Error(recipe, $"questions.sources[{i}].pool.path",
+                    $"file not found: {pool.Path}; download the pool and set its `path` (relative to the recipe)", recipeText);
+        var benchmarks = recipe.Questions.Decontaminate?.Benchmarks ?? [];
+        for (int i = 0; i < benchmarks.Count; i++)
+            if (!File.Exists(benchmarks[i]))
+                throw RecipeLocation.Error(recipe, $"questions.decontaminate.benchmarks[{i}]",
+                    $"file not found: {benchmarks[i]}; download the benchmark or remove it from the list", recipeText);
     }
 
     /// <summary>Snapshots the recipe, ingests the questions (idempotent), reads every recorded teacher's file and draws the missing samples.</summary>
@@ -82,6 +102,11 @@ public static class CurationRun
         var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
         services.Log($"rollout: {summary.Total} samples, {summary.AlreadyStored} already stored, {summary.Sent} received now, " +
                      $"{summary.Failed} failed, {summary.AbandonedEarlier} left in flight by an earlier run and resent");
+        foreach (var attempts in summary.FailedAttempts)
+            services.Log($"  {attempts.Outcome} {attempts.Label}: {attempts.Advice}; latest: {Teachers.Endpoints.FaultCauses.Shorten(attempts.Example)}");
+        if (summary.Failed > 0 && !summary.AllFailed)
+            services.Log($"warning: {summary.Failed} of the {summary.Failed + summary.Sent} samples sent failed (causes above); the later stages use " +
+                         $"the {summary.AlreadyStored + summary.Sent} stored; run the same command again to retry the failed ones");
         return summary;
     }
 
@@ -140,7 +165,8 @@ public static class CurationRun
     public static async Task<ExportSummary> RunAllAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
     {
         var recipe = run.Recipe;
-        await RolloutAsync(store, run, services, cancellationToken);
+        var rollout = await RolloutAsync(store, run, services, cancellationToken);
+        if (rollout.AllFailed) throw new RolloutFailedException(rollout);
         await FilterAsync(store, recipe, services, cancellationToken);
         await CompressAsync(store, recipe, services, cancellationToken);
         await DiversifyAsync(store, recipe, services, cancellationToken);
@@ -155,7 +181,17 @@ public static class CurationRun
     public static CurationServices WithStudent(CurationServices services, Recipe recipe, CancellationToken cancellationToken)
     {
         if (!recipe.Compression.Enabled || recipe.Student is null || services.PassRates is not null) return services;
-        var student = recipe.Student.Create(services.Log, cancellationToken);
+        var spec = recipe.Student;
+        IStudent student;
+        try
+        {
+            student = RecipeLocation.RequiringKey(recipe, "student.endpoint", (spec as EndpointStudentSpec)?.Endpoint.ApiKeyEnv,
+                () => spec.Create(services.Log, cancellationToken));
+        }
+        catch (RecipeValueException e)
+        {
+            throw RecipeLocation.Error(recipe, "student." + e.Key, e.Message);
+        }
         if (student is not IStudentSampler sampler)
         {
             student.Dispose();
@@ -170,6 +206,14 @@ public static class CurationRun
         Temperature = (float)recipe.Compression.Temperature, TopP = (float)recipe.Compression.TopP,
         MaxNewTokens = recipe.Compression.MaxTokens ?? recipe.Sampling.MaxTokens, Seed = (int)recipe.Sampling.Seed,
     };
+
+    private static RecipeException NoTokenizer(Recipe recipe, string recipeText)
+    {
+        var key = recipe.Filters.LengthUnit == TextUnit.Tokens ? "filters.length_unit" : "diversity.distance";
+        const string fix = "the recipe names no tokenizer: add `tokenizer: PATH` (a tokenizer.json or its folder) or count chars";
+        return RecipeLocation.Error(recipe, key, RecipeLocation.IsSet(recipeText, key)
+            ? "counts tokens, but " + fix : $"is tokens unless set, and {fix} (`{key.Replace(".", ": { ")}: chars }}`)", recipeText);
+    }
 
     private static InvalidOperationException NoStudent() => new(
         "question compression needs the student's pass rates and none were built; name the recipe's `student:` (docs/recipes.md)");

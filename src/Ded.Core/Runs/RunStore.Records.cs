@@ -2,12 +2,26 @@ using Ded.Filtering;
 using Ded.Rollouts;
 using Ded.Selection;
 using Ded.Verification;
+using Ded.Teachers.Endpoints;
 using Microsoft.Data.Sqlite;
 
 namespace Ded.Runs;
 
 /// <summary>How many teacher requests a run has sent, by outcome (the resume test's ledger).</summary>
 public sealed record RequestLedger(int Done, int Failed, int Abandoned, int InFlight, int DistinctDoneKeys);
+
+/// <summary>Why a request failed for good: a <see cref="FaultCauses"/> word, the HTTP status if any, the (redacted) error.</summary>
+public sealed record RequestFailure(string Cause, int? StatusCode, string Error);
+
+/// <summary>Failed attempts of one outcome (<c>retried</c> or <c>failed</c>), cause and status, with the latest error.</summary>
+public sealed record AttemptCount(string Outcome, string Cause, int? StatusCode, int Count, string Example)
+{
+    /// <summary>What the user should do (<see cref="FaultCauses.Advice"/>).</summary>
+    public string Advice => FaultCauses.Advice(Cause);
+
+    /// <summary>"4 x unauthorized (HTTP 401)" (ASCII: it reaches terminals of any locale).</summary>
+    public string Label => $"{Count} x {Cause}" + (StatusCode is { } s ? $" (HTTP {s})" : "");
+}
 
 public sealed partial class RunStore
 {
@@ -36,19 +50,23 @@ public sealed partial class RunStore
                 INSERT INTO requests(request_key, trajectory_id, invocation, sent_at, status)
                 VALUES($key, $tid, $inv, $at, 'sent') RETURNING attempt
                 """, ("$key", requestKey), ("$tid", trajectoryId), ("$inv", invocation), ("$at", Now()));
-            return (long)cmd.ExecuteScalar()!;
+            return Storing(() => (long)cmd.ExecuteScalar()!);
         }
     }
 
-    /// <summary>Stores a response and closes its request in one transaction.</summary>
-    public void CompleteRequest(long attempt, Trajectory t)
+    /// <summary>
+    /// Stores a response and closes its request in one transaction; <paramref name="retried"/> (the attempts that
+    /// failed before it, oldest first) become rows of their own before the answered one, so attempts stay in time order.
+    /// </summary>
+    public void CompleteRequest(long attempt, Trajectory t, IReadOnlyList<AttemptFault>? retried = null)
     {
         lock (_gate)
         {
             using var tx = _db.BeginTransaction();
             InsertTrajectory(tx, t);
-            Exec(tx, "UPDATE requests SET status = 'done', finished_at = $at WHERE attempt = $a", ("$at", Now()), ("$a", attempt));
-            tx.Commit();
+            var last = RecordRetried(tx, attempt, retried);
+            Exec(tx, "UPDATE requests SET status = 'done', finished_at = $at WHERE attempt = $a", ("$at", Now()), ("$a", last));
+            Commit(tx);
         }
     }
 
@@ -62,13 +80,65 @@ public sealed partial class RunStore
         ("$raw", t.RawResponse), ("$reasoning", t.Reasoning), ("$answer", t.FinalAnswerText), ("$finish", t.FinishReason),
         ("$in", t.InputTokens), ("$out", t.OutputTokens), ("$lat", t.Latency.TotalMilliseconds), ("$at", Now()));
 
-    /// <summary>Closes a request that failed (the error text must not contain secrets; endpoint clients redact).</summary>
-    public void FailRequest(long attempt, string error)
+    /// <summary>
+    /// Closes a request that failed for good, with why (its cause, HTTP status and error) and the attempts retried
+    /// before. The error must already be redacted (endpoint clients redact before anything is cut); it is kept to
+    /// <see cref="MaxErrorLength"/> characters.
+    /// </summary>
+    public void FailRequest(long attempt, RequestFailure failure, IReadOnlyList<AttemptFault>? retried = null)
     {
         lock (_gate)
-            Exec(null, "UPDATE requests SET status = 'failed', finished_at = $at, error = $e WHERE attempt = $a",
-                ("$at", Now()), ("$e", error), ("$a", attempt));
+        {
+            using var tx = _db.BeginTransaction();
+            var last = RecordRetried(tx, attempt, retried);
+            Exec(tx, "UPDATE requests SET status = 'failed', finished_at = $at, cause = $c, status_code = $s, error = $e WHERE attempt = $a",
+                ("$at", Now()), ("$c", failure.Cause), ("$s", failure.StatusCode), ("$e", Clip(failure.Error)), ("$a", last));
+            Commit(tx);
+        }
     }
+
+    /// <summary>Longest error text kept per attempt.</summary>
+    public const int MaxErrorLength = 2000;
+
+    private static string Clip(string error) => error.Length <= MaxErrorLength ? error : error[..MaxErrorLength] + "…";
+
+    /// <summary>
+    /// Turns the begun row into the first retried attempt and adds one row per later attempt; returns the row of the
+    /// last attempt (the begun one when nothing was retried). A retry's sent_at is when the attempt before it failed.
+    /// </summary>
+    private long RecordRetried(SqliteTransaction tx, long attempt, IReadOnlyList<AttemptFault>? retried)
+    {
+        if (retried is not { Count: > 0 }) return attempt;
+        Exec(tx, "UPDATE requests SET status = 'retried', sent_at = $s, finished_at = $f, cause = $c, status_code = $code, error = $e WHERE attempt = $a",
+            RetriedArgs(retried[0], attempt));
+        foreach (var fault in retried.Skip(1))
+            Exec(tx, """
+                INSERT INTO requests(request_key, trajectory_id, invocation, sent_at, status, finished_at, cause, status_code, error)
+                SELECT request_key, trajectory_id, invocation, $s, 'retried', $f, $c, $code, $e FROM requests WHERE attempt = $a
+                """, RetriedArgs(fault, attempt));
+        using var cmd = Command(tx, """
+            INSERT INTO requests(request_key, trajectory_id, invocation, sent_at, status)
+            SELECT request_key, trajectory_id, invocation, $s, 'sent' FROM requests WHERE attempt = $a RETURNING attempt
+            """, ("$s", retried[^1].FinishedAt.ToString("O")), ("$a", attempt));
+        return Storing(() => (long)cmd.ExecuteScalar()!);
+    }
+
+    private static (string, object?)[] RetriedArgs(AttemptFault f, long attempt) =>
+    [
+        ("$s", f.StartedAt.ToString("O")), ("$f", f.FinishedAt.ToString("O")), ("$c", f.Cause), ("$code", f.StatusCode),
+        ("$e", Clip(f.Error)), ("$a", attempt),
+    ];
+
+    /// <summary>
+    /// The attempts that failed, by outcome (<c>retried</c>: a later attempt followed; <c>failed</c>: the request's
+    /// last), cause and HTTP status, with the latest error of each; of one invocation, or of the whole run when null.
+    /// </summary>
+    public IReadOnlyList<AttemptCount> FailedAttempts(string? invocation = null) => Query("""
+        SELECT status, coalesce(cause, 'error'), status_code, count(*), error, max(attempt) FROM requests
+        WHERE status IN ('retried', 'failed') AND ($inv IS NULL OR invocation = $inv)
+        GROUP BY status, coalesce(cause, 'error'), status_code ORDER BY status, count(*) DESC, 2
+        """, r => new AttemptCount(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetInt32(2), r.GetInt32(3),
+            r.IsDBNull(4) ? "" : r.GetString(4)), ("$inv", invocation));
 
     public RequestLedger Requests() => Query("""
         SELECT (SELECT count(*) FROM requests WHERE status = 'done'),
@@ -138,7 +208,7 @@ public sealed partial class RunStore
             foreach (var d in decisions)
                 Exec(tx, "INSERT INTO filter_decisions(trajectory_id, filter, passed, reason) VALUES($t, $f, $p, $r)",
                     ("$t", d.TrajectoryId), ("$f", d.Filter), ("$p", d.Passed ? 1 : 0), ("$r", d.Reason));
-            tx.Commit();
+            Commit(tx);
         }
     }
 
@@ -191,7 +261,7 @@ public sealed partial class RunStore
                     VALUES($t, $s, $q, $sel, $r, $rank, $d)
                     """, ("$t", d.TrajectoryId), ("$s", d.Strategy), ("$q", d.QuestionId), ("$sel", d.IsSelected ? 1 : 0),
                     ("$r", d.Reason), ("$rank", d.Rank), ("$d", d.MinDistance));
-            tx.Commit();
+            Commit(tx);
         }
     }
 
@@ -217,7 +287,7 @@ public sealed partial class RunStore
             foreach (var (name, value) in metrics)
                 Exec(tx, "INSERT OR REPLACE INTO metrics(stage, name, value, recorded_at) VALUES($s, $n, $v, $at)",
                     ("$s", stage), ("$n", name), ("$v", value), ("$at", Now()));
-            tx.Commit();
+            Commit(tx);
         }
     }
 
@@ -226,19 +296,19 @@ public sealed partial class RunStore
             .ToDictionary(x => x.Item1, x => x.Item2);
 
     /// <summary>Writes a file in the run folder via a temporary file and a rename, so a kill never leaves half a file.</summary>
-    public string WriteFileAtomically(string relativePath, string text) =>
-        WriteFileAtomicallyAsync(relativePath, (s, ct) => s.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).AsTask(),
-            CancellationToken.None).GetAwaiter().GetResult();
+    /// <exception cref="RunStoreException">The disk is full or the folder cannot be written (the temporary file is removed).</exception>
+    public string WriteFileAtomically(string relativePath, string text)
+    {
+        var path = Path.Combine(Folder, relativePath);
+        AtomicFile.Write(path, text);
+        return path;
+    }
 
     /// <inheritdoc cref="WriteFileAtomically(string, string)"/>
     public async Task<string> WriteFileAtomicallyAsync(string relativePath, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var path = Path.Combine(Folder, relativePath);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + ".tmp";
-        await using (var stream = File.Create(temp))
-            await write(stream, cancellationToken);
-        File.Move(temp, path, overwrite: true);
+        await AtomicFile.WriteAsync(path, write, cancellationToken);
         return path;
     }
 

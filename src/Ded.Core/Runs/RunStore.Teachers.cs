@@ -24,7 +24,7 @@ public sealed partial class RunStore
                 Exec(tx, "INSERT OR REPLACE INTO recorded(trajectory_id, location) VALUES($t, $l)", ("$t", t.Id), ("$l", location));
                 added++;
             }
-            tx.Commit();
+            Commit(tx);
             return added;
         }
     }
@@ -46,7 +46,7 @@ public sealed partial class RunStore
         {
             using var tx = _db.BeginTransaction();
             SetInfo(tx, "recorded:" + teacher, fingerprint);
-            tx.Commit();
+            Commit(tx);
         }
     }
 }

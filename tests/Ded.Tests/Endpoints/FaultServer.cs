@@ -39,10 +39,12 @@ public sealed record FaultServerOptions
     public bool NullReasoningInAnswerDeltas { get; init; }
     /// <summary>Text before the answer in <c>content</c>: inline reasoning from an engine without a reasoning parser.</summary>
     public string ContentPrefix { get; init; } = "";
+    /// <summary>When set, requests whose joined messages it accepts get <see cref="FixedStatus"/> (the others are answered).</summary>
+    public Func<string, bool>? FixedStatusWhen { get; init; }
 }
 
 /// <summary>What the fault server does with one attempt.</summary>
-public enum Fault { None, ServerError, RateLimited, Stall, Malformed, Cut }
+public enum Fault { None, ServerError, RateLimited, Stall, Malformed, Cut, EmptyChoices, ErrorBody }
 
 /// <summary>
 /// A loopback OpenAI chat-completions server (Kestrel) for tests. The answer to a request is a pure function of
@@ -109,7 +111,7 @@ public sealed class FaultServer : IAsyncDisposable
         var json = JsonNode.Parse(body)!;
         var joined = string.Join("\n", json["messages"]!.AsArray().Select(m => m!["content"]!.GetValue<string>()));
         var stream = json["stream"]?.GetValue<bool>() == true;
-        if (Options.FixedStatus is { } status)
+        if (Options.FixedStatus is { } status && Options.FixedStatusWhen?.Invoke(joined) != false)
         {
             ctx.Response.StatusCode = status;
             await ctx.Response.WriteAsync(Options.FixedBody.Replace("{auth}", ctx.Request.Headers.Authorization.ToString()));
@@ -136,6 +138,9 @@ public sealed class FaultServer : IAsyncDisposable
             case Fault.Malformed:
                 ctx.Response.ContentType = stream ? "text/event-stream" : "application/json";
                 await ctx.Response.WriteAsync(stream ? "data: {\"choices\": [ {oops\n\n" : "{\"id\": \"x\", \"choices\": [ {oops");
+                return;
+            case Fault.EmptyChoices or Fault.ErrorBody:
+                await NoAnswerAsync(ctx, answer, stream, fault);
                 return;
         }
         if (stream) await StreamAsync(ctx, answer, cut: fault == Fault.Cut, cleanCut: attempt % 2 == 0);
@@ -172,6 +177,23 @@ public sealed class FaultServer : IAsyncDisposable
         await ctx.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
         await ctx.Response.Body.FlushAsync();
         ctx.Abort();
+    }
+
+    // A 200 without an answer, as proxies and engines send them: `choices: []`, or an error object (vLLM streams one
+    // mid-answer as `data: {"error": {...}}`, vllm-project/vllm@ec3b890c14b00f6670515d9df8d503b5270e95ca:vllm/entrypoints/openai/protocol.py ErrorInfo).
+    private static async Task NoAnswerAsync(HttpContext ctx, string answer, bool stream, Fault fault)
+    {
+        const string error = "{\"error\":{\"message\":\"engine overloaded\",\"type\":\"InternalServerError\",\"param\":null,\"code\":500}}";
+        const string empty = "{\"id\":\"c\",\"object\":\"chat.completion\",\"created\":0,\"model\":\"fault-model\",\"choices\":[]}";
+        if (!stream)
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync(fault == Fault.ErrorBody ? error : empty);
+            return;
+        }
+        ctx.Response.ContentType = "text/event-stream";
+        await Chunk(ctx, Delta([("role", "assistant"), ("content", answer[..7])]));
+        await ctx.Response.WriteAsync($"data: {(fault == Fault.ErrorBody ? error : empty)}\n\ndata: [DONE]\n\n");
     }
 
     private async Task StreamAsync(HttpContext ctx, string answer, bool cut, bool cleanCut)

@@ -7,7 +7,7 @@ using Xunit;
 namespace Ded.Tests.Spine;
 
 /// <summary>The CLI as a real process: bad inputs leave the run as it was; a kill -9 mid-rollout resumes exactly.</summary>
-public class CliProcessTests
+public partial class CliProcessTests
 {
     private const string GoodRecipe = "name: cli\nteachers:\n  - name: oracle\n    lab: oracle\n";
     private const string LabQuestions = "questions:\n  sources:\n    - lab: { count: 2 }\n";
@@ -37,8 +37,31 @@ public class CliProcessTests
           "{\"id\": \"a\", \"problem\": \"1+1?\", \"answer\": \"2\"}\n{\"id\": \"b\", \"question\": \"2+2?\", \"answer\": \"4\"}\n",
           "error: questions.jsonl:2: problem is missing (map another field with the jsonl source's key in the recipe)" },
         { "missing api key", "teachers:\n  - name: qwq\n    endpoint: { base_url: 'http://127.0.0.1:9/v1', model: qwq, api_key_env: DED_TEST_NO_SUCH_KEY }\n" + LabQuestions, "",
-          "error: endpoint http://127.0.0.1:9/v1: endpoint.api_key_env names DED_TEST_NO_SUCH_KEY, which is not set: export DED_TEST_NO_SUCH_KEY=<key> before the run, or remove api_key_env for a local engine" },
+          "error: bad.yaml:3: teachers[0].endpoint.api_key_env names DED_TEST_NO_SUCH_KEY, which is not set: export DED_TEST_NO_SUCH_KEY=<key> before the run, or remove api_key_env for a local engine" },
+        // issue 16, items 4-7, through the real process (BadInputTests holds every case)
+        { "duration 1e300", "teachers:\n  - name: qwq\n    endpoint: { base_url: 'http://127.0.0.1:9/v1', model: qwq, attempt_timeout: 1e300 }\n" + LabQuestions, "",
+          "error: bad.yaml:3: teachers[0].endpoint.attempt_timeout must be from 0.01 s to 86400 s (got 1E+300 s)" },
+        { "missing tokenizer", GoodRecipe + "tokenizer: nope/tokenizer.json\n" + LabQuestions, "",
+          "error: bad.yaml:5: tokenizer file not found: {dir}/nope/tokenizer.json; point it at a tokenizer.json or the folder holding one" },
+        { "unclosed YAML list", GoodRecipe + LabQuestions + "export:\n  formats: [trl, parquet\n", "",
+          "error: bad.yaml:9: is not valid YAML: opens a `[` list that is never closed with `]`" },
+        { "formats: []", GoodRecipe + LabQuestions + "export:\n  formats: []\n", "",
+          "error: bad.yaml:9: export.formats is empty: name at least one of llamafactory, trl, parquet (or leave the key out for all)" },
+        { "dataset_name traversal", GoodRecipe + LabQuestions + "export:\n  dataset_name: ../../escaped\n", "",
+          "error: bad.yaml:9: export.dataset_name must be a plain name: letters, digits, '.', '-' and '_', starting with a letter or digit, at most 100 characters; it names files, folders or ids (got '../../escaped')" },
+        { "invalid UTF-8", GoodRecipe + JsonlQuestions, "{\"id\": \"a\", \"question\": \"1+1?\", \"answer\": \"2\"}\n{\"id\": \"caf\u00e9\", \"question\": \"2+2?\", \"answer\": \"4\"}\n",
+          "error: questions.jsonl:2: is not valid UTF-8 (byte 0xE9 at column 12); save the file as UTF-8" },
+        { "lone surrogate", GoodRecipe + JsonlQuestions, "{\"id\": \"a\", \"question\": \"\\ud800?\", \"answer\": \"2\"}\n",
+          "error: questions.jsonl:1: question holds an escape that is not text (a lone surrogate such as \\ud800); fix or drop it" },
+        { "empty questions file", GoodRecipe + JsonlQuestions, "",
+          "error: questions.jsonl:1: holds no questions (the file is empty); write one JSON object per line" },
+        { "duplicate JSON keys", GoodRecipe + JsonlQuestions, "{\"id\": \"a\", \"question\": \"1+1?\", \"answer\": \"2\", \"answer\": \"3\"}\n",
+          "error: questions.jsonl:1: answer appears twice in this line's object; keep one" },
+        { "empty gold answer", GoodRecipe + JsonlQuestions, "{\"id\": \"a\", \"question\": \"1+1?\", \"answer\": \" \"}\n",
+          "error: questions.jsonl:1: answer is empty; a question needs its text, its gold answer and (when given) its id" },
     };
+
+    private const string JsonlQuestions = "questions:\n  sources:\n    - jsonl:\n        path: questions.jsonl\n        domain: math\n";
 
     [Theory]
     [MemberData(nameof(BadInputs))]
@@ -47,11 +70,11 @@ public class CliProcessTests
         using var dir = new TempDir();
         var folder = ExistingRun(dir);
         File.WriteAllText(dir.File("bad.yaml"), recipe);
-        File.WriteAllText(dir.File("questions.jsonl"), jsonl);
+        File.WriteAllText(dir.File("questions.jsonl"), jsonl, System.Text.Encoding.Latin1); // rows are ASCII but for a byte that is not UTF-8
         var before = Fingerprint(folder);
 
         var (code, _, err) = await Spine.RunCliAsync("rollout", dir.File("bad.yaml"), "--out", folder);
-        Assert.Equal((2, expected), (code, err.Trim()));
+        Assert.Equal((2, expected.Replace("{dir}", dir.Path)), (code, err.Trim()));
         Assert.Equal(before, Fingerprint(folder));
 
         var fresh = dir.File("fresh");

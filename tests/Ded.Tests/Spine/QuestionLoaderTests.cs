@@ -26,6 +26,6 @@ public class QuestionLoaderTests
         File.WriteAllText(dir.File("a.jsonl"), "{\"id\": \"q\", \"question\": \"?\", \"answer\": \"1\"}\n");
         var source = new JsonlSource { Path = dir.File("a.jsonl") };
         var e = Assert.Throws<Recipes.RecipeException>(() => QuestionLoader.Load(new QuestionsOptions { Sources = [source, source] }));
-        Assert.Equal("a.jsonl:0: questions id 'q' appears in more than one question; ids must be unique", e.Message);
+        Assert.Equal("a.jsonl:1: id 'q' repeats a.jsonl:1; question ids must be unique across all sources", e.Message);
     }
 }

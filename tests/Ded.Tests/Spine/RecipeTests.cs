@@ -53,10 +53,10 @@ public class RecipeTests
         { "unknown lab teacher", "teachers:\n  - name: o\n    lab: oracel\n", "bad.yaml:3: teachers[0].lab unknown lab teacher 'oracel' (known: oracle, careful, verbose, explorer) (did you mean 'oracle'?)" },
         { "missing jsonl", Minimal + "questions:\n  sources:\n    - jsonl:\n        path: nowhere.jsonl\n", "bad.yaml:7: questions.sources[0].jsonl.path file not found: /tmp/ded-recipes/nowhere.jsonl" },
         { "export format", Minimal + "export:\n  formats: [llamafactory, tlr]\n", "bad.yaml:5: export.formats[1] must be one of llamafactory, trl, parquet (got 'tlr') (did you mean 'trl'?)" },
-        { "not yaml", "teachers: [\n", "bad.yaml:2: is not valid YAML: " },
+        { "not yaml", "teachers: [\n", "bad.yaml:1: is not valid YAML: opens a `[` list that is never closed with `]`" },
         { "endpoint typo", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      max_inflight: 4\n", "bad.yaml:5: unknown key 'max_inflight' in teachers[0].endpoint (did you mean 'max_in_flight'?)" },
         { "endpoint duration", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      attempt_timeout: soon\n", "bad.yaml:5: teachers[0].endpoint.attempt_timeout must be a duration like 00:00:10 or a number of seconds (got 'soon')" },
-        { "endpoint invalid", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      base_urls: [ftp://x]\n", "bad.yaml:4: endpoint.base_urls: 'ftp://x' is not an http(s) URL" },
+        { "endpoint invalid", "teachers:\n  - name: q\n    endpoint:\n      model: m\n      base_urls: [ftp://x]\n", "bad.yaml:5: teachers[0].endpoint.base_urls: 'ftp://x' is not an http(s) URL" },
     };
 
     [Theory]
@@ -64,15 +64,16 @@ public class RecipeTests
     public void BrokenRecipeNamesFileLineAndKey(string name, string yaml, string expected)
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml, "/tmp/ded-recipes/bad.yaml", LabExtension.Kinds));
-        if (name == "not yaml") Assert.StartsWith(expected, e.Message);
-        else Assert.Equal(expected, e.Message);
+        Assert.Equal((name, expected), (name, e.Message));
     }
 
     [Fact]
     public void MissingRecipeFileIsARecipeError()
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml", LabExtension.Kinds));
-        Assert.Equal("x.yaml:0: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
+        Assert.Equal("x.yaml: recipe file not found: /tmp/ded-no-such-dir/x.yaml", e.Message);
+        e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp", LabExtension.Kinds));
+        Assert.Equal("tmp: is a folder: name the recipe YAML file in it (/tmp)", e.Message);
     }
 
     [Fact]

@@ -238,7 +238,7 @@ public class RecordedTeacherTests
         File.WriteAllText(dir.File("am_0.9M.jsonl.zst"), "");
         var yaml = "questions:\n  sources:\n    - lab: { count: 2 }\nteachers:\n  - name: t\n    recorded: { path: am_0.9M.jsonl.zst, question_field: q, response_field: r }\n";
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Parse(yaml, System.IO.Path.Combine(dir.Path, "r.yaml"), LabExtension.Kinds));
-        Assert.Equal("r.yaml:6: teachers[0].recorded.path is not a format Ded reads (am_0.9M.jsonl.zst): use .jsonl, .json (array) or .parquet; " +
+        Assert.Equal("r.yaml:6: teachers[0].recorded.path is not a format Ded reads (am_0.9M.jsonl.zst): use .jsonl, .ndjson, .json (array) or .parquet; " +
                      "decompress .zst or .gz files first", e.Message);
     }
 

@@ -21,18 +21,18 @@ public static class BenchmarkSet
             if (!File.Exists(path)) throw new FileNotFoundException($"{path}: benchmark file not found", path);
             var name = Path.GetFileName(path);
             await foreach (var record in PoolRecordReader.ReadAsync(path, ct))
-                result.Add(new BenchmarkQuestion(name, RowId(record), TextOf(record, textField)));
+                result.Add(new BenchmarkQuestion(name, RowId(record), TextOf(record, textField, "a benchmark row needs one of them")));
         }
         return result;
     }
 
     /// <summary>The text of a record: <paramref name="field"/>, or the first of <see cref="DefaultTextFields"/> present.</summary>
-    internal static string TextOf(PoolRecord record, string? field)
+    internal static string TextOf(PoolRecord record, string? field, string fix)
     {
         foreach (var f in field is null ? DefaultTextFields : [field])
             if (PoolRowMapper.TryText(record.Value, f) is { } text) return text;
         throw new InvalidDataException(
-            $"{record.Location}: no text field ({(field is null ? string.Join(", ", DefaultTextFields) : field)}); name one with --field");
+            $"{record.Location}: no text field ({(field is null ? string.Join(", ", DefaultTextFields) : field)}); {fix}");
     }
 
     private static string RowId(PoolRecord record)

@@ -25,7 +25,7 @@ public static class DecontaminationFile
         int rows = 0, flagged = 0;
         await foreach (var record in PoolRecordReader.ReadAsync(input, ct))
         {
-            var matches = decontaminator.Check(BenchmarkSet.TextOf(record, field));
+            var matches = decontaminator.Check(BenchmarkSet.TextOf(record, field, "name one with --field"));
             var node = JsonNode.Parse(record.Value.GetRawText())!.AsObject();
             node["contaminated"] = matches.Count > 0;
             node["matches"] = new JsonArray(matches.Select(ToJson).ToArray());

@@ -11,27 +11,26 @@ internal readonly record struct PoolRecord(JsonElement Value, string Location, l
 /// <summary>Streams the raw records of JSONL, JSON-array and Parquet files, one record (or row group) at a time.</summary>
 internal static class PoolRecordReader
 {
-    /// <summary>What <see cref="ReadAsync"/> reads, said where a recipe names a file.</summary>
-    public const string Formats = ".jsonl, .json (array) or .parquet";
-
-    /// <summary>Whether <see cref="ReadAsync"/> reads the file's format (by its extension).</summary>
-    public static bool Reads(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jsonl" or ".ndjson" or ".json" or ".parquet";
-
     public static IAsyncEnumerable<PoolRecord> ReadAsync(string path, CancellationToken ct) =>
         Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".jsonl" or ".ndjson" => ReadJsonLinesAsync(path, ct),
             ".json" => StartsWithArray(path) ? ReadJsonArrayAsync(path, ct) : ReadJsonLinesAsync(path, ct),
             ".parquet" => ReadParquetAsync(path, ct),
-            var ext => throw new NotSupportedException($"{path}: unknown pool format '{ext}'; use {Formats}"),
+            var ext => throw new NotSupportedException($"{path}: unknown pool format '{ext}'; use {FormatNames}"),
         };
+
+    /// <summary>The file endings read, for recipe checks and messages.</summary>
+    public static readonly IReadOnlyList<string> Formats = [".jsonl", ".ndjson", ".json", ".parquet"];
+
+    public const string FormatNames = ".jsonl, .ndjson, .json (array) or .parquet";
 
     private static async IAsyncEnumerable<PoolRecord> ReadJsonLinesAsync(string path, [EnumeratorCancellation] CancellationToken ct)
     {
-        using var reader = new StreamReader(path);
+        using var reader = Utf8Text.OpenReader(path); // strict: a corrupted byte is an error at its line, not U+FFFD
         var line = 0L;
         var index = 0L;
-        while (await reader.ReadLineAsync(ct) is { } text)
+        while (await Utf8Text.ReadLineAsync(reader, path, ct) is { } text)
         {
             line++;
             if (string.IsNullOrWhiteSpace(text)) continue;
@@ -79,9 +78,7 @@ internal static class PoolRecordReader
     private static async IAsyncEnumerable<PoolRecord> ReadParquetAsync(string path, [EnumeratorCancellation] CancellationToken ct)
     {
         await using var stream = File.OpenRead(path);
-        int groups;
-        await using (var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: ct))
-            groups = reader.RowGroupCount;
+        var groups = await RowGroupCountAsync(stream, path, ct);
         var index = 0L;
         for (var group = 0; group < groups; group++)
         {
@@ -90,6 +87,20 @@ internal static class PoolRecordReader
             var row = 0;
             foreach (var record in result.Data)
                 yield return new PoolRecord(JsonSerializer.SerializeToElement(record), $"{path}#{group}:{row++}", index++);
+        }
+    }
+
+    /// <exception cref="InvalidDataException">The file is not Parquet (Parquet.Net says so with a plain IOException).</exception>
+    private static async Task<int> RowGroupCountAsync(Stream stream, string path, CancellationToken ct)
+    {
+        try
+        {
+            await using var reader = await ParquetReader.CreateAsync(stream, leaveStreamOpen: true, cancellationToken: ct);
+            return reader.RowGroupCount;
+        }
+        catch (IOException e) when (e.GetType() == typeof(IOException))
+        {
+            throw new InvalidDataException($"{path}: is not a Parquet file Ded can read ({e.Message}); download it again or point `path` at another file", e);
         }
     }
 

@@ -89,8 +89,8 @@ public sealed class CodeVerdictJudgingTests
     [Fact]
     public async Task AToolThatDoesNotIsolateFailsTheProbe()
     {
-        var sandbox = new LinuxSandbox(new LinuxSandboxOptions { UnsharePath = "/bin/false" });
+        using var sandbox = new LinuxSandbox(new LinuxSandboxOptions { UnsharePath = "/bin/false" });
         var e = await Assert.ThrowsAsync<SandboxUnavailableException>(() => sandbox.ProbeAsync(CancellationToken.None));
-        Assert.StartsWith("the sandbox cannot start here: sandbox init exited 1", e.Message);
+        Assert.StartsWith("the sandbox cannot start here: sandbox worker ended (exit 1)", e.Message);
     }
 }

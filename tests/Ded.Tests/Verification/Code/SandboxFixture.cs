@@ -18,7 +18,11 @@ public sealed class SandboxFixture : IAsyncLifetime
         Verifier = new CodeVerifier(Sandbox);
     }
 
-    public Task DisposeAsync() => Task.CompletedTask;
+    public Task DisposeAsync()
+    {
+        Sandbox.Dispose();
+        return Task.CompletedTask;
+    }
 
     /// <summary>Short limits for programs that are meant to hit them.</summary>
     public static CodeVerifyOptions Tight { get; } = new()
@@ -33,6 +37,22 @@ public sealed class SandboxFixture : IAsyncLifetime
 
     public Task<CodeVerdict> RunAsync(CodeTask task, CodeVerifyOptions? options = null) =>
         Verifier.VerifyAsync(task, options ?? Tight, CancellationToken.None);
+
+    /// <summary>One stdin/stdout test of <paramref name="program"/>: the raw run (what the kernel measured) and the
+    /// verdict against <paramref name="expected"/>.</summary>
+    public Task<(SandboxTestRun Run, CodeStatus Status)> RunRawAsync(string program, string expected = "", SandboxLimits? limits = null) =>
+        RunRawAsync(Sandbox, program, expected, limits);
+
+    public static async Task<(SandboxTestRun Run, CodeStatus Status)> RunRawAsync(ISandbox sandbox, string program, string expected = "",
+        SandboxLimits? limits = null)
+    {
+        var task = Stdio("raw", program, ("", expected));
+        var options = limits is null ? Tight : Tight with { Limits = limits };
+        var result = await sandbox.RunAsync(CodeVerifier.BuildRequest(task, options.Limits)!, CancellationToken.None);
+        Assert.Null(result.Error);
+        var run = Assert.Single(result.Tests);
+        return (run, CodeVerifier.Classify(task.Tests, 0, run, options));
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -90,7 +90,19 @@ public sealed class SandboxIsolationTests(SandboxFixture fixture)
     [Fact]
     public async Task ATestCannotStopTheSandboxInit()
     {
-        var program = "import os, signal\nfor s in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP, signal.SIGKILL):\n    os.kill(1, s)\nprint('init alive')";
+        var program = """
+            import os, signal
+            for s in (signal.SIGINT, signal.SIGTERM, signal.SIGSTOP, signal.SIGKILL):
+                try:
+                    os.kill(1, s)
+                except PermissionError:
+                    pass
+            try:
+                os.kill(-1, signal.SIGKILL)  # every process this one may signal but itself: not the init
+            except ProcessLookupError:
+                pass
+            print("init alive")
+            """;
         var verdict = await fixture.RunAsync(SandboxFixture.Stdio("init", program, ("", "init alive"), ("", "init alive")));
         Assert.Equal((CodeStatus.Passed, 2), (verdict.Status, verdict.TestsPassed));
     }
@@ -112,17 +124,33 @@ public sealed class SandboxIsolationTests(SandboxFixture fixture)
         var token = Token();
         var program = $"""
             import os
+            up_r, up_w = os.pipe()
+            os.set_inheritable(up_w, True)
             if os.fork() == 0:
                 os.setsid()
                 if os.fork() == 0:
-                    os.execv("/usr/bin/sleep", ["sleep", "300", "{token}"])
+                    os.execv("/usr/bin/python3", ["python3", "-c", "import os, time; os.write(%d, b'up'); time.sleep(300)" % up_w, "{token}"])
                 os._exit(0)
             os.wait()
-            print("parent done")
+            print(os.read(up_r, 2).decode(), "parent done")
             """;
-        var verdict = await fixture.RunAsync(SandboxFixture.Stdio("detached", program, ("", "parent done")));
+        var verdict = await fixture.RunAsync(SandboxFixture.Stdio("detached", program, ("", "up parent done")));
         Assert.Equal(CodeStatus.Passed, verdict.Status);
         Assert.Empty(ProcessesWithArgument(token));
+    }
+
+    // A program printing megabytes on every test of a long run: the run's output budget ends it, so neither the run's
+    // init nor the host holds tests × 8 MiB.
+    [Fact]
+    public async Task ARunsOutputIsBoundedAcrossItsTests()
+    {
+        var limits = SandboxFixture.Tight.Limits with { MaxOutputBytes = 2L << 20, MaxRunOutputBytes = 4L << 20 };
+        var request = CodeVerifier.BuildRequest(SandboxFixture.Stdio("chatty", "print('x' * (3 << 19))",
+            Enumerable.Range(0, 10).Select(_ => ("", "x")).ToArray()), limits)! with { Limits = limits with { StopAtFirstFailure = false } };
+        var result = await fixture.Sandbox.RunAsync(request, CancellationToken.None);
+        Assert.Equal(3, result.Tests.Count); // 1.5 MiB each: the third passes the 4 MiB budget
+        Assert.True(result.Tests[^1].IsOutputTruncated);
+        Assert.InRange(result.Tests.Sum(t => (long)t.Stdout.Length), 0, limits.MaxRunOutputBytes);
     }
 
     [Theory]
@@ -152,7 +180,7 @@ public sealed class SandboxIsolationTests(SandboxFixture fixture)
             && uid >= fixture.Options.UidBase && uid < fixture.Options.UidBase + (uint)fixture.Options.Workers;
     });
 
-    private static IEnumerable<int> ProcessesWithArgument(string token) =>
+    internal static IEnumerable<int> ProcessesWithArgument(string token) =>
         AllProcesses().Where(p => File.ReadAllText($"/proc/{p}/cmdline").Contains(token, StringComparison.Ordinal));
 
     private static IEnumerable<int> AllProcesses()
