@@ -39,6 +39,7 @@ public static class LabExtension
                 MinDifficulty = s.Int("min_difficulty", d.MinDifficulty, 1),
                 MaxDifficulty = s.Int("max_difficulty", d.MaxDifficulty, 1),
                 Seed = s.Int("seed", d.Seed),
+                CountAt = (s.File, s.Node("count")?.Start.Line ?? s.Line, s.KeyPath("count")),
             };
             if (pool.MaxDifficulty < pool.MinDifficulty)
                 throw new RecipeException(s.File, s.Line, s.KeyPath("max_difficulty"), $"must be >= min_difficulty {pool.MinDifficulty} (got {pool.MaxDifficulty})");
@@ -94,13 +95,34 @@ public sealed record LabPoolSource : QuestionSource
     public int MinDifficulty { get; init; } = 1;
     public int MaxDifficulty { get; init; } = 4;
     public int Seed { get; init; } = 1;
+    /// <summary>Where the recipe set <see cref="Count"/>, for the error when the families hold fewer problems: not part of
+    /// the source (neither of its snapshot nor of its equality, so a run folder's recipe read back equals the file's).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public (string File, long Line, string KeyPath)? CountAt { get; init; }
+
+    public bool Equals(LabPoolSource? other) =>
+        other is not null && base.Equals(other) && EqualityComparer<IReadOnlyList<string>?>.Default.Equals(Families, other.Families)
+        && (Count, MinDifficulty, MaxDifficulty, Seed) == (other.Count, other.MinDifficulty, other.MaxDifficulty, other.Seed);
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Families, Count, MinDifficulty, MaxDifficulty, Seed);
 
     public override string? Verifier => LabExactVerifier.KindName;
 
-    public override IReadOnlyList<Question> Load() => LabWorld.Pool(new LabPoolOptions
+    /// <exception cref="RecipeException">The families hold fewer distinct problems than <see cref="Count"/> in the difficulty range.</exception>
+    public override IReadOnlyList<Question> Load()
     {
-        Families = Families ?? LabWorld.InDomainFamilies, Count = Count, MinDifficulty = MinDifficulty, MaxDifficulty = MaxDifficulty, Seed = Seed,
-    }).Select(p => ToQuestion(p, Seed)).ToList();
+        try
+        {
+            return LabWorld.Pool(new LabPoolOptions
+            {
+                Families = Families ?? LabWorld.InDomainFamilies, Count = Count, MinDifficulty = MinDifficulty, MaxDifficulty = MaxDifficulty, Seed = Seed,
+            }).Select(p => ToQuestion(p, Seed)).ToList();
+        }
+        catch (InvalidOperationException e) when (CountAt is { } at)
+        {
+            throw new RecipeException(at.File, at.Line, at.KeyPath, e.Message);
+        }
+    }
 
     /// <summary>A lab problem as a question of a run (or of an evaluation set).</summary>
     public static Question ToQuestion(LabProblem p, int poolSeed) => new()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Ded.Recipes;
@@ -7,30 +8,36 @@ using Ded.Teachers.Endpoints;
 
 namespace Ded.Runs;
 
-/// <summary>The curation part of a run's <c>metrics.json</c> (run info, funnel, lengths, selected examples), from the store.</summary>
+/// <summary>
+/// The curation part of a run's <c>metrics.json</c> (run info, funnel, lengths, selected examples, stage timings),
+/// from the store: counts come from the database's own aggregates and lengths from one streamed pass, so building it
+/// holds a constant amount whatever the run's size.
+/// </summary>
 public static class CurationMetrics
 {
     private const int BrowserQuestions = 20; // enough to browse, small enough to keep metrics.json readable
+    private const int HistogramSample = 10_000; // per series: a histogram's shape, at a size a report can draw
 
+    /// <summary>Builds the metrics; the run info's CPU and peak memory are this process's, so build them where the stages ran.</summary>
     public static RunMetrics Build(RunStore store, Recipe recipe, bool isQuick, DateTimeOffset startedAt)
     {
         var strategy = RunStore.Snake(recipe.Diversity.Strategy);
+        using var self = Process.GetCurrentProcess();
         return new RunMetrics
         {
             Run = new RunInfo
             {
                 Name = recipe.Name, RecipePath = Path.Combine(store.Folder, "recipe.yaml"), Seeds = [(int)recipe.Sampling.Seed],
                 IsQuick = isQuick, StartedAt = startedAt, WallSeconds = (DateTimeOffset.UtcNow - startedAt).TotalSeconds,
+                CpuSeconds = self.TotalProcessorTime.TotalSeconds, PeakResidentBytes = self.PeakWorkingSet64, // VmHWM on Linux
                 Settings = Settings(recipe),
             },
             Funnel = Funnel(store, strategy, recipe),
             Requests = Requests(store),
-            Histograms = store.Trajectories().GroupBy(t => t.Teacher).Select(g => new Histogram
-            {
-                Title = "response length by teacher", Series = g.Key, Unit = "chars", Values = g.Select(t => (double)t.RawResponse.Length).ToList(),
-            }).ToList(),
+            Histograms = LengthHistograms(store, recipe.Sampling.Seed),
             Selected = Browser(store, strategy),
             SelectTeacher = TeacherSelection.TeacherSelectionStage.Load(store),
+            Stages = store.StageTimings(),
         };
     }
 
@@ -54,26 +61,22 @@ public static class CurationMetrics
     private static Funnel Funnel(RunStore store, string strategy, Recipe recipe)
     {
         // Each dropped trajectory counts once, at the first filter it failed, so the funnel's steps add up.
-        var firstFailure = store.FilterDecisions().Where(d => !d.Passed).GroupBy(d => d.TrajectoryId)
-            .Select(g => g.MinBy(d => Array.IndexOf(FilterOrder, d.Filter))!.Filter).ToList();
-        int Failed(params string[] filters) => firstFailure.Count(filters.Contains);
-        var passed = store.PassedAllFilters();
-        var trajectories = store.Trajectories();
-        var withCorpus = trajectories.Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).ToHashSet();
-        var selected = store.Selections(strategy).Where(s => s.IsSelected).ToList();
-        int questions = store.Questions().Count;
+        var firstFailure = store.FirstFailedFilters(FilterOrder);
+        int Failed(params string[] filters) => filters.Sum(f => firstFailure.GetValueOrDefault(f));
+        int questions = store.QuestionCount();
+        var selected = store.SelectedCounts(strategy);
         return new Funnel
         {
             QuestionsIn = questions,
-            NoCorrectAnswer = questions - withCorpus.Count,
-            TooEasy = store.CompressionDecisions().Count(c => !c.IsKept),
-            QuestionsKept = selected.Select(s => s.QuestionId).Distinct().Count(),
-            TrajectoriesSampled = trajectories.Count,
+            NoCorrectAnswer = questions - store.PassedAllFiltersCounts().Questions,
+            TooEasy = store.DroppedByCompressionCount(),
+            QuestionsKept = selected.Questions,
+            TrajectoriesSampled = store.TrajectoryCount(),
             Truncated = Failed("truncation", "max_length"), // cut off by the endpoint or over the recipe's length limit
             BadlyFormed = Failed("think_pairing"),
             Wrong = Failed("correctness"),
-            Selected = selected.Count,
-            Warnings = Filtering.TrajectoryFilters.MissingReasoningWarnings(trajectories, recipe.Filters),
+            Selected = selected.Trajectories,
+            Warnings = Filtering.TrajectoryFilters.MissingReasoningWarnings(store.ReasoningByTeacher(), recipe.Filters),
         };
     }
 
@@ -94,19 +97,45 @@ public static class CurationMetrics
         };
     }
 
-    private static List<SelectedQuestion> Browser(RunStore store, string strategy)
+    /// <summary>Response lengths by teacher: all of them, or a seeded uniform sample (reservoir) of each teacher's.</summary>
+    private static List<Histogram> LengthHistograms(RunStore store, long seed)
     {
-        var questions = store.Questions().ToDictionary(q => q.Id);
-        return store.Selections(strategy).Where(s => s.IsSelected).GroupBy(s => s.QuestionId).Take(BrowserQuestions).Select(g =>
+        var series = new SortedDictionary<string, Reservoir>(StringComparer.Ordinal);
+        store.EachResponseLength((teacher, length) =>
         {
-            var chosen = g.OrderBy(s => s.Rank).Select(s => (Decision: s, Trajectory: store.Trajectory(s.TrajectoryId)!)).ToList();
-            var texts = chosen.Select(c => c.Trajectory.RawResponse).ToList();
-            return new SelectedQuestion
-            {
-                QuestionId = g.Key, Question = questions[g.Key].Text,
-                Chosen = chosen.Select(c => new SelectedTrajectory(c.Trajectory.Id, c.Trajectory.Teacher, c.Trajectory.RawResponse, c.Decision.Reason)).ToList(),
-                Distances = FarthestPoint.PairwiseDistances(texts),
-            };
+            if (!series.TryGetValue(teacher, out var r)) series[teacher] = r = new Reservoir(HistogramSample, seed);
+            r.Add(length);
+        });
+        return series.Select(s => new Histogram
+        {
+            Title = "response length by teacher", Series = s.Key, Unit = "chars", Values = s.Value.Values,
+            Count = s.Value.Seen > s.Value.Values.Count ? s.Value.Seen : null,
         }).ToList();
     }
+
+    /// <summary>Vitter's algorithm R: after n values, each is kept with probability capacity / n.</summary>
+    private sealed class Reservoir(int capacity, long seed)
+    {
+        private readonly Random _random = new((int)(seed & int.MaxValue));
+        public List<double> Values { get; } = [];
+        public int Seen { get; private set; }
+
+        public void Add(double value)
+        {
+            if (++Seen <= capacity) Values.Add(value);
+            else if (_random.Next(Seen) is var slot && slot < capacity) Values[slot] = value;
+        }
+    }
+
+    private static List<SelectedQuestion> Browser(RunStore store, string strategy) =>
+        store.FirstSelectedQuestions(strategy, BrowserQuestions).Select(questionId =>
+        {
+            var chosen = store.SelectedOf(strategy, questionId).Select(s => (Decision: s, Trajectory: store.Trajectory(s.TrajectoryId)!)).ToList();
+            return new SelectedQuestion
+            {
+                QuestionId = questionId, Question = store.Question(questionId)!.Text,
+                Chosen = chosen.Select(c => new SelectedTrajectory(c.Trajectory.Id, c.Trajectory.Teacher, c.Trajectory.RawResponse, c.Decision.Reason)).ToList(),
+                Distances = FarthestPoint.PairwiseDistances(chosen.Select(c => c.Trajectory.RawResponse).ToList()),
+            };
+        }).ToList();
 }

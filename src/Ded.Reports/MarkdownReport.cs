@@ -141,7 +141,7 @@ internal static class MarkdownReport
         }
         Table(md, ["quantity", "series", "unit", "n", "mean", "median", "min", "max"], histograms.Where(h => h.Values.Count > 0).Select(h => new[]
         {
-            h.Title, h.Series, h.Unit, Count(h.Values.Count), Number(h.Values.Average(), "0.###"), Number(ReportCharts.Median(h.Values), "0.###"),
+            h.Title, h.Series, h.Unit, Count(h.Count ?? h.Values.Count), Number(h.Values.Average(), "0.###"), Number(ReportCharts.Median(h.Values), "0.###"),
             Number(h.Values.Min(), "0.###"), Number(h.Values.Max(), "0.###"),
         }));
     }

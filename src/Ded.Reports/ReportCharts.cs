@@ -186,7 +186,7 @@ internal static class ReportCharts
                 LineColor = color,
                 LineWidth = 1,
             }).ToArray();
-            plot.Add.Bars(bars).LegendText = $"{series[i].Series} (n={series[i].Values.Count}, median {Median(series[i].Values).ToString("0.##", CultureInfo.InvariantCulture)})";
+            plot.Add.Bars(bars).LegendText = $"{series[i].Series} (n={series[i].Count ?? series[i].Values.Count}, median {Median(series[i].Values).ToString("0.##", CultureInfo.InvariantCulture)})";
         }
         plot.Axes.AutoScale();
         plot.Axes.SetLimitsY(0, plot.Axes.GetLimits().Top);

@@ -25,6 +25,8 @@ public sealed record RunMetrics
     public IReadOnlyList<Histogram> Histograms { get; init; } = [];
     /// <summary>A sample of selected trajectories for the report's browser.</summary>
     public IReadOnlyList<SelectedQuestion> Selected { get; init; } = [];
+    /// <summary>Where the curation's time went, stage by stage, in the order they ran.</summary>
+    public IReadOnlyList<Runs.StageTiming> Stages { get; init; } = [];
 
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web)
     {
@@ -45,6 +47,10 @@ public sealed record RunInfo
     public bool IsQuick { get; init; }
     public DateTimeOffset StartedAt { get; init; }
     public double WallSeconds { get; init; }
+    /// <summary>User plus system CPU seconds of the process that ran the stages (every thread).</summary>
+    public double CpuSeconds { get; init; }
+    /// <summary>That process's peak resident set (VmHWM), in bytes.</summary>
+    public long PeakResidentBytes { get; init; }
     /// <summary>The resolved settings that matter for reading the numbers (M, P, k, threshold, sizes).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 }
@@ -147,7 +153,10 @@ public sealed record Histogram
     public required string Title { get; init; }
     public required string Series { get; init; }
     public required string Unit { get; init; }
+    /// <summary>The values, or a seeded uniform sample of them when there are more than a report can use (see <see cref="Count"/>).</summary>
     public required IReadOnlyList<double> Values { get; init; }
+    /// <summary>How many values the series has; null when <see cref="Values"/> holds them all.</summary>
+    public int? Count { get; init; }
 }
 
 /// <summary>A question in the trajectory browser: the P chosen answers, why, and their pairwise distances.</summary>

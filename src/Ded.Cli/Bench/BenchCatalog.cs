@@ -18,5 +18,6 @@ internal static class BenchCatalog
             VerifyMathBench.RunAsync),
         SandboxBench.Definition,
         ServeBench.Definition,
+        PipelineBench.Definition,
     ];
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Ded.Display;
 using Ded.Recipes;
 using Ded.Runs;
@@ -41,7 +42,19 @@ internal static class RunCommand
         Console.Out.WriteLine($"metrics: {metrics}");
         Console.Out.WriteLine($"report: {report.Html}");
         Console.Out.WriteLine($"exports ({export.Rows} rows): {Path.Combine(store.Folder, "exports")}");
-        var example = store.Selections(RunStore.Snake(recipe.Diversity.Strategy)).FirstOrDefault(s => s.IsSelected)?.TrajectoryId ?? "TRAJECTORY_ID";
+        Console.Out.WriteLine(StageTable(built));
+        var example = store.FirstSelected(RunStore.Snake(recipe.Diversity.Strategy)) ?? "TRAJECTORY_ID";
         Console.Out.WriteLine(TerminalText.Line("lineage of a row: " + ShellWords.Command("ded", "show", example, "--out", folder)));
+    }
+
+    /// <summary>Where the time went: one line per stage (wall, CPU, rows/s, store size), then the process's totals.</summary>
+    internal static string StageTable(Reports.RunMetrics m)
+    {
+        var lines = new List<string> { $"{"stage",-22}{"wall s",9}{"CPU s",9}{"rows",12}{"rows/s",11}{"run.db MB",11}" };
+        lines.AddRange(m.Stages.Select(s => string.Create(CultureInfo.InvariantCulture,
+            $"{s.Stage,-22}{s.WallSeconds,9:0.0}{s.CpuSeconds,9:0.0}{s.Rows,12:N0}{s.RowsPerSecond,11:N0}{s.DatabaseBytes / 1e6,11:0.0}")));
+        lines.Add(string.Create(CultureInfo.InvariantCulture,
+            $"{"run",-22}{m.Run.WallSeconds,9:0.0}{m.Run.CpuSeconds,9:0.0}   peak RSS {m.Run.PeakResidentBytes / 1e6:0} MB"));
+        return string.Join("\n", lines);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Ded.Runs;
 using Parquet;
@@ -22,7 +21,8 @@ public sealed record ExportSummary(int Rows, IReadOnlyList<string> Files);
 
 /// <summary>
 /// Writes the selected trajectories (by the recipe's diversity strategy) as LLaMA-Factory sharegpt JSON plus its
-/// dataset_info.json entry, TRL `messages` JSONL and Parquet, under the run folder's `exports/`.
+/// dataset_info.json entry, TRL `messages` JSONL and Parquet, under the run folder's `exports/`. Rows stream from the
+/// store a page at a time into each file (Parquet: one row group per page), so an export of any size holds one page.
 /// </summary>
 public static class ExportStage
 {
@@ -37,106 +37,133 @@ public static class ExportStage
         return RunCoreAsync(store, options, strategy, folder, cancellationToken);
     }
 
-    /// <summary>Selected trajectories joined with their questions, ordered by question then rank.</summary>
-    public static IReadOnlyList<ExportRow> Rows(RunStore store, string strategy)
-    {
-        var questions = store.Questions().ToDictionary(q => q.Id);
-        return store.Selections(strategy).Where(s => s.IsSelected).Select(s =>
-        {
-            var t = store.Trajectory(s.TrajectoryId)!;
-            return new ExportRow
-            {
-                TrajectoryId = t.Id, QuestionId = t.QuestionId, Teacher = t.Teacher,
-                Question = questions[t.QuestionId].Text, Response = t.RawResponse,
-            };
-        }).ToList();
-    }
-
     private static async Task<ExportSummary> RunCoreAsync(RunStore store, ExportOptions options, string strategy, string folder, CancellationToken ct)
     {
-        var rows = Rows(store, strategy);
         var files = new List<string>();
+        int rows = 0;
         foreach (var format in options.Formats)
         {
             ct.ThrowIfCancellationRequested();
             switch (format)
             {
                 case ExportFormat.LlamaFactory:
-                    files.Add(store.WriteFileAtomically($"{folder}/{options.DatasetName}.sharegpt.json", LlamaFactoryJson(rows, options.System)));
+                    files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.sharegpt.json",
+                        async (stream, token) => rows = await WriteLlamaFactoryAsync(store.SelectedPages(strategy), options.System, stream, token), ct));
                     files.Add(store.WriteFileAtomically($"{folder}/dataset_info.json", DatasetInfoJson(options)));
                     break;
                 case ExportFormat.Trl:
-                    files.Add(store.WriteFileAtomically($"{folder}/{options.DatasetName}.trl.jsonl", TrlJsonl(rows, options.System)));
+                    files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.trl.jsonl",
+                        async (stream, token) => rows = await WriteTrlAsync(store.SelectedPages(strategy), options.System, stream, token), ct));
                     break;
                 case ExportFormat.Parquet:
                     files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.parquet",
-                        (stream, token) => ParquetSerializer.SerializeAsync(rows, stream, ParquetOptions, null, token), ct));
+                        async (stream, token) => rows = await WriteParquetAsync(store.SelectedPages(strategy), stream, token), ct));
                     break;
             }
         }
-        store.SaveMetrics(folder == "exports" ? "export" : "export." + folder, new Dictionary<string, double> { ["rows"] = rows.Count });
-        return new ExportSummary(rows.Count, files);
+        if (options.Formats.Count == 0) rows = store.SelectedCounts(strategy).Trajectories;
+        store.SaveMetrics(folder == "exports" ? "export" : "export." + folder, new Dictionary<string, double> { ["rows"] = rows });
+        return new ExportSummary(rows, files);
     }
 
     // Zstd at the default level: smaller than Snappy for long repetitive traces, and every reader has it.
-    private static ParquetOptions ParquetOptions => new()
+    private static ParquetOptions ParquetOptions(bool append) => new()
     {
         CompressionMethod = CompressionMethod.Zstd,
         CompressionLevel = System.IO.Compression.CompressionLevel.Optimal,
+        Append = append,
     };
 
-    /// <summary>LLaMA-Factory sharegpt: a JSON array of {"conversations": [human, gpt], "system"?}.</summary>
-    public static string LlamaFactoryJson(IReadOnlyList<ExportRow> rows, string? system)
+    /// <summary>LLaMA-Factory sharegpt: a JSON array of {"conversations": [human, gpt], "system"?}, indented.</summary>
+    private static async Task<int> WriteLlamaFactoryAsync(IEnumerable<IReadOnlyList<ExportRow>> pages, string? system, Stream stream, CancellationToken ct)
     {
-        var array = new JsonArray();
-        foreach (var row in rows)
+        int rows = 0;
+        await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+        json.WriteStartArray();
+        foreach (var page in pages)
         {
-            var item = new JsonObject
+            foreach (var row in page)
             {
-                ["conversations"] = new JsonArray(
-                    new JsonObject { ["from"] = "human", ["value"] = row.Question },
-                    new JsonObject { ["from"] = "gpt", ["value"] = row.Response }),
-            };
-            if (system is not null) item["system"] = system;
-            array.Add(item);
+                json.WriteStartObject();
+                json.WriteStartArray("conversations");
+                Turn(json, "from", "human", "value", row.Question);
+                Turn(json, "from", "gpt", "value", row.Response);
+                json.WriteEndArray();
+                if (system is not null) json.WriteString("system", system);
+                json.WriteEndObject();
+            }
+            rows += page.Count;
+            await json.FlushAsync(ct);
         }
-        return array.ToJsonString(Indented);
+        json.WriteEndArray();
+        return rows;
+    }
+
+    /// <summary>TRL conversational format: one {"messages": [system?, user, assistant]} per line.</summary>
+    private static async Task<int> WriteTrlAsync(IEnumerable<IReadOnlyList<ExportRow>> pages, string? system, Stream stream, CancellationToken ct)
+    {
+        int rows = 0;
+        await using var json = new Utf8JsonWriter(stream);
+        foreach (var page in pages)
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var row in page)
+            {
+                json.WriteStartObject();
+                json.WriteStartArray("messages");
+                if (system is not null) Turn(json, "role", "system", "content", system);
+                Turn(json, "role", "user", "content", row.Question);
+                Turn(json, "role", "assistant", "content", row.Response);
+                json.WriteEndArray();
+                json.WriteEndObject();
+                json.Flush(); // one JSON value per line: each row is its own document
+                stream.WriteByte((byte)'\n');
+                json.Reset();
+            }
+            rows += page.Count;
+        }
+        return rows;
+    }
+
+    /// <summary>Parquet: one row group per page (an empty export is one empty row group, so the file still has its schema).</summary>
+    private static async Task<int> WriteParquetAsync(IEnumerable<IReadOnlyList<ExportRow>> pages, Stream stream, CancellationToken ct)
+    {
+        int rows = 0;
+        foreach (var page in pages)
+        {
+            await ParquetSerializer.SerializeAsync(page, stream, ParquetOptions(append: rows > 0), null, ct);
+            rows += page.Count;
+        }
+        if (rows == 0) await ParquetSerializer.SerializeAsync(Array.Empty<ExportRow>(), stream, ParquetOptions(append: false), null, ct);
+        return rows;
+    }
+
+    private static void Turn(Utf8JsonWriter json, string roleKey, string role, string textKey, string text)
+    {
+        json.WriteStartObject();
+        json.WriteString(roleKey, role);
+        json.WriteString(textKey, text);
+        json.WriteEndObject();
     }
 
     /// <summary>The dataset_info.json entry that lets LLaMA-Factory load the sharegpt file by name.</summary>
     public static string DatasetInfoJson(ExportOptions options)
     {
-        var columns = new JsonObject { ["messages"] = "conversations" };
+        var columns = new System.Text.Json.Nodes.JsonObject { ["messages"] = "conversations" };
         if (options.System is not null) columns["system"] = "system";
-        var info = new JsonObject
+        var info = new System.Text.Json.Nodes.JsonObject
         {
-            [options.DatasetName] = new JsonObject
+            [options.DatasetName] = new System.Text.Json.Nodes.JsonObject
             {
                 ["file_name"] = $"{options.DatasetName}.sharegpt.json",
                 ["formatting"] = "sharegpt",
                 ["columns"] = columns,
-                ["tags"] = new JsonObject
+                ["tags"] = new System.Text.Json.Nodes.JsonObject
                 {
                     ["role_tag"] = "from", ["content_tag"] = "value", ["user_tag"] = "human", ["assistant_tag"] = "gpt",
                 },
             },
         };
-        return info.ToJsonString(Indented);
+        return info.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
     }
-
-    /// <summary>TRL conversational format: one {"messages": [system?, user, assistant]} per line.</summary>
-    public static string TrlJsonl(IReadOnlyList<ExportRow> rows, string? system)
-    {
-        var lines = rows.Select(row =>
-        {
-            var messages = new JsonArray();
-            if (system is not null) messages.Add(new JsonObject { ["role"] = "system", ["content"] = system });
-            messages.Add(new JsonObject { ["role"] = "user", ["content"] = row.Question });
-            messages.Add(new JsonObject { ["role"] = "assistant", ["content"] = row.Response });
-            return new JsonObject { ["messages"] = messages }.ToJsonString();
-        });
-        return string.Concat(lines.Select(l => l + "\n"));
-    }
-
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }

@@ -11,7 +11,7 @@ public sealed record FilterSummary(int Trajectories, int PassedAll, IReadOnlyDic
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
-/// <summary>Applies the corpus filters to every stored trajectory and stores each decision with its reason.</summary>
+/// <summary>Applies the corpus filters to every stored trajectory, a page of questions at a time, and stores each decision with its reason.</summary>
 public static class FilterStage
 {
     /// <param name="verifier">Whose verdicts the correctness filter reads.</param>
@@ -24,34 +24,50 @@ public static class FilterStage
         ArgumentNullException.ThrowIfNull(store);
         if (options.LengthUnit == TextUnit.Tokens && tokenizer is null)
             throw new InvalidOperationException("filters.length_unit is tokens but no tokenizer is configured; set `length_unit: chars` in the recipe");
-        return Task.FromResult(Run(store, options, verifier, judge, tokenizer, cancellationToken));
+        return RunCoreAsync(store, options, verifier, judge, tokenizer, cancellationToken);
     }
 
-    private static FilterSummary Run(RunStore store, FilterOptions options, string verifier, string? judge, ITokenizer? tokenizer, CancellationToken ct)
+    private static async Task<FilterSummary> RunCoreAsync(RunStore store, FilterOptions options, string verifier, string? judge, ITokenizer? tokenizer,
+        CancellationToken ct)
     {
-        var all = store.Verdicts();
-        var verdicts = all.Where(v => v.Verifier == verifier).ToDictionary(v => v.TrajectoryId);
-        foreach (var judged in all.Where(v => v.Verifier == judge))
-            if (verdicts.GetValueOrDefault(judged.TrajectoryId)?.Kind == VerdictKind.Unverifiable)
-                verdicts[judged.TrajectoryId] = judged; // the judge decides only where the rules could not
         var failedBy = new Dictionary<string, int>();
         int total = 0, passedAll = 0;
-        var trajectories = store.Trajectories();
-        foreach (var t in trajectories)
+        await using (var writer = store.Writer())
         {
-            ct.ThrowIfCancellationRequested();
-            int length = options.LengthUnit == TextUnit.Chars ? t.RawResponse.Length : tokenizer!.EncodeToIds(t.RawResponse).Count;
-            var decisions = TrajectoryFilters.Evaluate(t, length, verdicts.GetValueOrDefault(t.Id), options);
-            store.SaveFilterDecisions(t.Id, decisions);
-            total++;
-            if (decisions.All(d => d.Passed)) passedAll++;
-            foreach (var d in decisions.Where(d => !d.Passed))
-                failedBy[d.Filter] = failedBy.GetValueOrDefault(d.Filter) + 1;
+            foreach (var page in store.QuestionPages())
+            {
+                ct.ThrowIfCancellationRequested();
+                var verdicts = Verdicts(store, page, verifier, judge);
+                var decisions = new List<FilterDecision>(4 * page.Trajectories);
+                foreach (var t in page.Groups.SelectMany(g => g.Trajectories))
+                {
+                    int length = options.LengthUnit == TextUnit.Chars ? t.RawResponse.Length : tokenizer!.EncodeToIds(t.RawResponse).Count;
+                    var own = TrajectoryFilters.Evaluate(t, length, verdicts.GetValueOrDefault(t.Id), options);
+                    decisions.AddRange(own);
+                    total++;
+                    if (own.All(d => d.Passed)) passedAll++;
+                    foreach (var d in own.Where(d => !d.Passed))
+                        failedBy[d.Filter] = failedBy.GetValueOrDefault(d.Filter) + 1;
+                }
+                await writer.ReplaceFilterDecisionsAsync(page, decisions);
+            }
+            await writer.FlushAsync();
         }
         var metrics = failedBy.ToDictionary(kv => "failed_" + kv.Key, kv => (double)kv.Value);
         metrics["trajectories"] = total;
         metrics["passed_all"] = passedAll;
         store.SaveMetrics("filter", metrics);
-        return new FilterSummary(total, passedAll, failedBy) { Warnings = TrajectoryFilters.MissingReasoningWarnings(trajectories, options) };
+        return new FilterSummary(total, passedAll, failedBy) { Warnings = TrajectoryFilters.MissingReasoningWarnings(store.ReasoningByTeacher(), options) };
+    }
+
+    /// <summary>The verdicts the correctness filter reads on one page: the rule verifier's, or the judge's where the rules could not decide.</summary>
+    private static Dictionary<string, Verdict> Verdicts(RunStore store, QuestionPage page, string verifier, string? judge)
+    {
+        var verdicts = store.VerdictsIn(page, verifier);
+        if (judge is null) return verdicts;
+        foreach (var (id, judged) in store.VerdictsIn(page, judge))
+            if (verdicts.GetValueOrDefault(id)?.Kind == VerdictKind.Unverifiable)
+                verdicts[id] = judged;
+        return verdicts;
     }
 }

@@ -33,11 +33,11 @@ public static class TrajectoryFilters
     /// One line per teacher none of whose responses carried any reasoning, when the recipe requires think pairing:
     /// all of them fail it, and the cause is then nearly always the engine, not the model.
     /// </summary>
-    public static IReadOnlyList<string> MissingReasoningWarnings(IEnumerable<Trajectory> trajectories, FilterOptions options) =>
-        !options.RequireThinkPairing ? [] : trajectories.GroupBy(t => t.Teacher)
-            .Where(g => !g.Any(t => ThinkBlock.HasThinkTags(t.RawResponse)))
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => $"teacher {g.Key}: none of its {g.Count()} responses carried reasoning (no reasoning or reasoning_content " +
+    public static IReadOnlyList<string> MissingReasoningWarnings(IEnumerable<Runs.TeacherReasoning> teachers, FilterOptions options) =>
+        !options.RequireThinkPairing ? [] : teachers
+            .Where(t => t.Responses > 0 && t.WithThinkTags == 0)
+            .OrderBy(t => t.Teacher, StringComparer.Ordinal)
+            .Select(t => $"teacher {t.Teacher}: none of its {t.Responses} responses carried reasoning (no reasoning or reasoning_content " +
                          "field, no <think> in the text), so every one fails think_pairing. Likely cause: the engine has no reasoning " +
                          "parser enabled (vLLM/SGLang: --reasoning-parser deepseek_r1 or qwen3) and dropped the think tags; or " +
                          "thinking is switched off (chat_template_kwargs enable_thinking: false)")

@@ -19,23 +19,20 @@ public sealed record RolloutRequest
     /// <summary>The conversation sent: the question as the one user message (reasoning models take no system prompt).</summary>
     public IReadOnlyList<ChatMessage> Messages => [new ChatMessage(ChatRole.User, Question.Text)];
 
-    public static RolloutRequest Create(Question question, TeacherSpec teacher, int sampleIndex, SamplingSettings sampling)
+    public static RolloutRequest Create(Question question, TeacherSpec teacher, int sampleIndex, SamplingSettings sampling) =>
+        Create(QuestionKeyText.Of(question), teacher, sampleIndex, sampling);
+
+    /// <summary>As <see cref="Create(Question, TeacherSpec, int, SamplingSettings)"/>, with the question's text escaped once for all its samples.</summary>
+    public static RolloutRequest Create(QuestionKeyText question, TeacherSpec teacher, int sampleIndex, SamplingSettings sampling)
     {
+        var q = question.Question;
         // Each sample has its own seed so M samples differ, derived (not drawn) so a rerun asks for the same sample.
-        long seed = Hashing.Int63($"{sampling.Seed}|{question.Id}|{teacher.Name}|{sampleIndex}") & int.MaxValue;
-        var keyText = JsonSerializer.Serialize(new
-        {
-            model = teacher.ModelId,
-            messages = new[] { new { role = "user", content = question.Text } },
-            sampling = sampling.Canonical(),
-            sample_index = sampleIndex,
-            seed,
-        });
+        long seed = Hashing.Int63($"{sampling.Seed}|{q.Id}|{teacher.Name}|{sampleIndex}") & int.MaxValue;
         return new RolloutRequest
         {
-            Question = question, Teacher = teacher, SampleIndex = sampleIndex, Sampling = sampling, Seed = seed,
-            RequestKey = Hashing.Hex(keyText),
-            TrajectoryId = $"{question.Id}.{teacher.Name}.{sampleIndex}.{sampling.Hash()[..8]}",
+            Question = q, Teacher = teacher, SampleIndex = sampleIndex, Sampling = sampling, Seed = seed,
+            RequestKey = question.Key(teacher.ModelId, sampling, sampleIndex, seed),
+            TrajectoryId = $"{q.Id}.{teacher.Name}.{sampleIndex}.{sampling.Hash()[..8]}",
         };
     }
 

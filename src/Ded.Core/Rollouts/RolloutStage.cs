@@ -6,7 +6,7 @@ using Ded.Teachers.Endpoints;
 
 namespace Ded.Rollouts;
 
-/// <summary>Where a rollout stands, for progress displays.</summary>
+/// <summary>Where a rollout stands, for progress displays. <see cref="AlreadyStored"/> grows as the plan is read.</summary>
 public sealed record RolloutProgress(int Total, int AlreadyStored, int Done, int InFlight, int Failed, TimeSpan? Eta);
 
 /// <summary>What one rollout invocation did.</summary>
@@ -20,8 +20,11 @@ public sealed record RolloutSummary(int Total, int AlreadyStored, int Sent, int 
 }
 
 /// <summary>
-/// Draws M samples per question per teacher. Each response is stored the moment it arrives, keyed by its request
-/// key, so a rerun after a kill sends only the samples the store lacks.
+/// Draws M samples per question per teacher. The plan is a stream (question by question, each question's stored
+/// request keys looked up as it comes), so sending starts at once and memory does not grow with questions × M.
+/// Each response is handed to the run's one writer and committed with its request's done mark in the same batch;
+/// a sampler sends its next request only once that batch is committed, so a kill leaves at most max_concurrency
+/// requests in flight, and a rerun sends only the samples the store lacks.
 /// </summary>
 public static class RolloutStage
 {
@@ -36,12 +39,23 @@ public static class RolloutStage
         return RunCoreAsync(store, questions, teachers, options, progress, cancellationToken);
     }
 
-    /// <summary>Every sample the recipe asks for, in question, teacher, sample order.</summary>
-    public static IReadOnlyList<RolloutRequest> Plan(IReadOnlyList<Question> questions, IReadOnlyList<TeacherSpec> teachers, SamplingSettings sampling) =>
-        (from q in questions
-         from t in teachers
-         from i in Enumerable.Range(0, sampling.SamplesPerQuestion)
-         select RolloutRequest.Create(q, t, i, sampling)).ToList();
+    /// <summary>Every sample the recipe asks for, in question, teacher, sample order, made as it is read.</summary>
+    public static IEnumerable<RolloutRequest> Plan(IReadOnlyList<Question> questions, IReadOnlyList<TeacherSpec> teachers, SamplingSettings sampling) =>
+        questions.SelectMany(q => PlanOf(QuestionKeyText.Of(q), teachers, sampling));
+
+    /// <summary>How many samples <see cref="Plan"/> holds.</summary>
+    /// <exception cref="InvalidOperationException">More than a run can count (2³¹ − 1).</exception>
+    public static int PlanSize(int questions, int teachers, SamplingSettings sampling)
+    {
+        long size = (long)questions * teachers * sampling.SamplesPerQuestion;
+        return size <= int.MaxValue ? (int)size
+            : throw new InvalidOperationException($"the plan has {size:N0} samples ({questions:N0} questions × {teachers} teachers × M = {sampling.SamplesPerQuestion}); split the questions into runs of fewer");
+    }
+
+    private static IEnumerable<RolloutRequest> PlanOf(QuestionKeyText question, IReadOnlyList<TeacherSpec> teachers, SamplingSettings sampling) =>
+        from t in teachers
+        from i in Enumerable.Range(0, sampling.SamplesPerQuestion)
+        select RolloutRequest.Create(question, t, i, sampling);
 
     private static async Task<RolloutSummary> RunCoreAsync(RunStore store, IReadOnlyList<Question> questions,
         IReadOnlyList<TeacherClient> teachers, RolloutOptions options, IProgress<RolloutProgress>? progress, CancellationToken ct)
@@ -49,65 +63,87 @@ public static class RolloutStage
         var invocation = Guid.NewGuid().ToString("N");
         int abandoned = store.AbandonUnfinishedRequests(invocation);
         var clients = teachers.ToDictionary(t => t.Spec.Name, t => t.Client);
-
-        var plan = Plan(questions, teachers.Select(t => t.Spec).ToList(), options.Sampling);
-        var stored = store.StoredRequestKeys();
-        var pending = plan.Where(r => !stored.Contains(r.RequestKey)).ToList();
-        var tracker = new Tracker(plan.Count, plan.Count - pending.Count, progress);
+        var tracker = new Tracker(PlanSize(questions.Count, teachers.Count, options.Sampling), progress);
         tracker.Report();
 
-        await Parallel.ForEachAsync(pending, new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = ct },
-            async (request, token) => await SampleAsync(store, clients[request.Teacher.Name], request, invocation, tracker, token));
+        await using (var writer = store.Writer())
+        {
+            await Parallel.ForEachAsync(Pending(store, questions, teachers.Select(t => t.Spec).ToList(), options.Sampling, tracker),
+                new ParallelOptions { MaxDegreeOfParallelism = options.MaxConcurrency, CancellationToken = ct },
+                async (request, token) => await SampleAsync(writer, clients[request.Teacher.Name], request, invocation, tracker, token));
+            await writer.FlushAsync();
+        }
+        tracker.Report();
 
         store.SaveMetrics("rollout", new Dictionary<string, double>
         {
-            ["planned"] = plan.Count, ["stored"] = store.StoredRequestKeys().Count, ["failed_last_invocation"] = tracker.Failed,
+            ["planned"] = tracker.Total, ["stored"] = store.TrajectoryCount(), ["failed_last_invocation"] = tracker.Failed,
         });
-        return new RolloutSummary(plan.Count, plan.Count - pending.Count, tracker.Done, tracker.Failed, abandoned)
+        return new RolloutSummary(tracker.Total, tracker.AlreadyStored, tracker.Done, tracker.Failed, abandoned)
         {
             FailedAttempts = store.FailedAttempts(invocation),
         };
     }
 
-    private static async Task SampleAsync(RunStore store, Microsoft.Extensions.AI.IChatClient client, RolloutRequest request,
+    /// <summary>The plan without the samples the store has: one keyed look-up per question, none on a fresh run.</summary>
+    private static IEnumerable<RolloutRequest> Pending(RunStore store, IReadOnlyList<Question> questions, IReadOnlyList<TeacherSpec> teachers,
+        SamplingSettings sampling, Tracker tracker)
+    {
+        bool fresh = store.TrajectoryCount() == 0;
+        foreach (var question in questions)
+        {
+            var stored = fresh ? null : store.StoredRequestKeys(question.Id);
+            foreach (var request in PlanOf(QuestionKeyText.Of(question), teachers, sampling))
+                if (stored?.Contains(request.RequestKey) == true) tracker.Stored();
+                else yield return request;
+        }
+    }
+
+    private static async Task SampleAsync(StoreWriter writer, Microsoft.Extensions.AI.IChatClient client, RolloutRequest request,
         string invocation, Tracker tracker, CancellationToken ct)
     {
-        long attempt = store.BeginRequest(request.RequestKey, request.TrajectoryId, invocation);
+        // Committed before sending: every attempt is on record. Its batch also commits this sampler's previous response.
+        long attempt = await writer.BeginRequestAsync(request.RequestKey, request.TrajectoryId, invocation);
         tracker.Started();
         var clock = Stopwatch.StartNew();
         try
         {
             var response = await client.GetResponseAsync(request.Messages, request.ChatOptions(), ct);
-            store.CompleteRequest(attempt, request.ToTrajectory(response, clock.Elapsed), EndpointMetadata.RetriedOf(response));
+            // A failed batch fails this sampler's next call (or the stage's flush).
+            _ = writer.CompleteRequestAsync(attempt, request.ToTrajectory(response, clock.Elapsed), EndpointMetadata.RetriedOf(response));
             tracker.Finished(failed: false);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            store.FailRequest(attempt, new RequestFailure(FaultCauses.Cancelled, null, "cancelled"));
+            _ = writer.FailRequestAsync(attempt, new RequestFailure(FaultCauses.Cancelled, null, "cancelled"));
             tracker.Finished(failed: true);
             throw;
         }
         catch (EndpointException e)
         {
             // A failed sample is retried by the next run; endpoint messages are redacted and name no header or key.
-            store.FailRequest(attempt, new RequestFailure(e.Cause, e.StatusCode, e.Message), e.Retried);
+            _ = writer.FailRequestAsync(attempt, new RequestFailure(e.Cause, e.StatusCode, e.Message), e.Retried);
             tracker.Finished(failed: true);
         }
         catch (Exception e) when (e is not RunStoreException && (e is not OperationCanceledException || !ct.IsCancellationRequested))
         {
-            store.FailRequest(attempt, new RequestFailure(FaultCauses.Error, null, $"{e.GetType().Name}: {e.Message}"));
+            _ = writer.FailRequestAsync(attempt, new RequestFailure(FaultCauses.Error, null, $"{e.GetType().Name}: {e.Message}"));
             tracker.Finished(failed: true);
         }
     }
 
     /// <summary>Counts shared by the concurrent samplers (Interlocked; no locks on the hot path).</summary>
-    private sealed class Tracker(int total, int alreadyStored, IProgress<RolloutProgress>? progress)
+    private sealed class Tracker(int total, IProgress<RolloutProgress>? progress)
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private int _done, _inFlight, _failed;
+        private int _stored, _done, _inFlight, _failed;
 
+        public int Total => total;
+        public int AlreadyStored => _stored;
         public int Done => _done;
         public int Failed => _failed;
+
+        public void Stored() => Interlocked.Increment(ref _stored);
 
         public void Started()
         {
@@ -125,9 +161,9 @@ public static class RolloutStage
         public void Report()
         {
             if (progress is null) return;
-            int done = _done, failed = _failed, remaining = total - alreadyStored - done - failed;
+            int done = _done, failed = _failed, stored = _stored, remaining = total - stored - done - failed;
             TimeSpan? eta = done + failed == 0 ? null : _clock.Elapsed / (done + failed) * remaining;
-            progress.Report(new RolloutProgress(total, alreadyStored, done, _inFlight, failed, eta));
+            progress.Report(new RolloutProgress(total, stored, done, _inFlight, failed, eta));
         }
     }
 }

@@ -95,8 +95,14 @@ public static class CurationRun
         }
         int added = store.IngestQuestions(questions);
         services.Log($"questions: {questions.Count} ({added} new)");
+        var clock = StageClock.Start(store);
+        long recordedAdded = 0;
         foreach (var recorded in all.Select(t => t.Spec).OfType<Teachers.Recorded.RecordedTeacherSpec>())
-            services.Log(Describe(recorded, await RecordedRollout.IngestAsync(store, questions, recorded, sampling, cancellationToken)));
+        {
+            var read = await RecordedRollout.IngestAsync(store, questions, recorded, sampling, cancellationToken);
+            recordedAdded += read.Added;
+            services.Log(Describe(recorded, read));
+        }
         var teachers = all.Where(t => t.Spec is not Teachers.Recorded.RecordedTeacherSpec).ToList();
         var options = new RolloutOptions { Sampling = sampling, MaxConcurrency = recipe.MaxConcurrency };
         var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
@@ -107,6 +113,7 @@ public static class CurationRun
         if (summary.Failed > 0 && !summary.AllFailed)
             services.Log($"warning: {summary.Failed} of the {summary.Failed + summary.Sent} samples sent failed (causes above); the later stages use " +
                          $"the {summary.AlreadyStored + summary.Sent} stored; run the same command again to retry the failed ones");
+        Timed(store, clock, "rollout", recordedAdded + summary.Sent + summary.Failed, services);
         return summary;
     }
 
@@ -118,12 +125,16 @@ public static class CurationRun
     /// <summary>Verification then the filters.</summary>
     public static async Task<FilterSummary> FilterAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
     {
+        var clock = StageClock.Start(store);
         var verdicts = await VerificationStage.RunAsync(store, services.Verifier, services.Judge, cancellationToken);
         services.Log("verify: " + string.Join(", ", verdicts.Counts.Where(kv => kv.Value > 0).Select(kv => $"{RunStore.Snake(kv.Key)} {kv.Value}")));
+        Timed(store, clock, "verify", verdicts.Counts.Values.Sum(), services);
+        clock = StageClock.Start(store);
         var filters = await FilterStage.RunAsync(store, recipe.Filters, services.Verifier.Name, services.Judge?.Name, services.Tokenizer, cancellationToken);
         services.Log($"filter: {filters.PassedAll} of {filters.Trajectories} pass every filter" +
                      string.Concat(filters.FailedBy.Select(kv => $"; {kv.Value} fail {kv.Key}")));
         foreach (var warning in filters.Warnings) services.Log("warning: " + warning);
+        Timed(store, clock, "filter", filters.Trajectories, services);
         return filters;
     }
 
@@ -136,8 +147,10 @@ public static class CurationRun
             return null;
         }
         if (services.PassRates is null) throw NoStudent();
+        var clock = StageClock.Start(store);
         var summary = await CompressionStage.RunAsync(store, services.PassRates, recipe.Compression, cancellationToken);
         services.Log($"compress: {summary.Kept} of {summary.Questions} questions kept, {summary.Dropped} dropped as already solved");
+        Timed(store, clock, "compress", summary.Questions, services);
         return summary;
     }
 
@@ -148,18 +161,26 @@ public static class CurationRun
     /// <summary>One selection over the store, stored under its key (the recipe's, or a control's such as the lab's conditions).</summary>
     public static async Task<DiversitySummary> SelectAsync(RunStore store, SelectionSpec selection, CurationServices services, CancellationToken cancellationToken)
     {
+        var clock = StageClock.Start(store);
         var summary = await DiversityStage.RunAsync(store, selection, services.Tokenizer, cancellationToken);
         services.Log($"diversify ({selection.Key}, P={selection.Diversity.P}): {summary.Selected} of {summary.Candidates} trajectories kept over {summary.Questions} questions");
+        Timed(store, clock, "diversify." + selection.Key, summary.Candidates, services);
         return summary;
     }
 
     public static async Task<ExportSummary> ExportAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)
     {
+        var clock = StageClock.Start(store);
         var summary = await ExportStage.RunAsync(store, recipe.Export, RunStore.Snake(recipe.Diversity.Strategy), cancellationToken);
         services.Log($"export: {summary.Rows} rows");
         foreach (var file in summary.Files) services.Log("  " + file);
+        Timed(store, clock, "export", summary.Rows, services);
         return summary;
     }
+
+    /// <summary>Saves a stage's timing in the store's metrics and says it, so a user sees where the time goes.</summary>
+    private static void Timed(RunStore store, StageClock clock, string stage, long rows, CurationServices services) =>
+        services.Log($"  {stage}: {clock.Stop(stage, rows).Describe()}");
 
     /// <summary>Every stage in order (prepare with <c>throughExport: true</c>).</summary>
     public static async Task<ExportSummary> RunAllAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)

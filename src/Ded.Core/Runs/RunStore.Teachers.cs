@@ -11,23 +11,18 @@ public sealed partial class RunStore
     public IReadOnlyList<string> TrajectoryIdsOf(string teacher) =>
         Query("SELECT id FROM trajectories WHERE teacher = $t ORDER BY id", r => r.GetString(0), ("$t", teacher));
 
-    /// <summary>Stores recorded responses (and where each was read) in one transaction; returns how many were new.</summary>
-    public int SaveRecorded(IReadOnlyList<RecordedTrajectory> batch)
+    /// <summary>Stores recorded responses (and where each was read) in one transaction, whole or not at all; returns how many were new.</summary>
+    public int SaveRecorded(IReadOnlyList<RecordedTrajectory> batch) => Write(tx =>
     {
-        lock (_gate)
+        int added = 0;
+        foreach (var (t, location) in batch)
         {
-            using var tx = _db.BeginTransaction();
-            int added = 0;
-            foreach (var (t, location) in batch)
-            {
-                if (InsertTrajectory(tx, t) == 0) continue;
-                Exec(tx, "INSERT OR REPLACE INTO recorded(trajectory_id, location) VALUES($t, $l)", ("$t", t.Id), ("$l", location));
-                added++;
-            }
-            Commit(tx);
-            return added;
+            if (InsertTrajectory(tx, t) == 0) continue;
+            Exec(tx, "INSERT OR REPLACE INTO recorded(trajectory_id, location) VALUES($t, $l)", ("$t", t.Id), ("$l", location));
+            added++;
         }
-    }
+        return added;
+    });
 
     /// <summary>Where a recorded trajectory was read (<c>file:line</c>, or <c>file#group:row</c> for Parquet); null for a sampled one.</summary>
     public string? RecordedLocation(string trajectoryId) =>
@@ -36,17 +31,9 @@ public sealed partial class RunStore
     /// <summary>The fingerprint of the file a recorded teacher was read from completely in this run; null before.</summary>
     public string? RecordedFingerprint(string teacher)
     {
-        lock (_gate) return InfoValue("recorded:" + teacher);
+        lock (_readGate) return InfoValue(_reads, "recorded:" + teacher);
     }
 
     /// <summary>Marks a recorded teacher's file as read completely (a rerun skips reading it again).</summary>
-    public void SaveRecordedFingerprint(string teacher, string fingerprint)
-    {
-        lock (_gate)
-        {
-            using var tx = _db.BeginTransaction();
-            SetInfo(tx, "recorded:" + teacher, fingerprint);
-            Commit(tx);
-        }
-    }
+    public void SaveRecordedFingerprint(string teacher, string fingerprint) => Write(tx => SetInfo(tx, "recorded:" + teacher, fingerprint));
 }

@@ -1,10 +1,6 @@
 using Ded.Data;
 using Ded.Display;
-using Ded.Filtering;
 using Ded.Recipes;
-using Ded.Rollouts;
-using Ded.Selection;
-using Ded.Verification;
 using Microsoft.Data.Sqlite;
 
 namespace Ded.Runs;
@@ -12,24 +8,36 @@ namespace Ded.Runs;
 /// <summary>
 /// One run folder: `run.db` (SQLite, WAL) holding questions, requests, trajectories, verdicts, filter decisions,
 /// compression decisions, selections and metrics, plus the recipe snapshot and exports. The only writer of run files.
-/// Each record write is one transaction, so a killed process leaves whole records or none.
+/// Writes go through one connection, each batch one transaction (<see cref="StoreWriter"/> groups a stage's records
+/// into batches), so a killed process leaves whole batches or none. Reads go through a second connection in short
+/// statements (pages, keyed look-ups), so they never wait on a batch and never hold the WAL open.
 /// </summary>
 public sealed partial class RunStore : IDisposable
 {
     private readonly SqliteConnection _db;
-    private readonly Lock _gate = new(); // one connection, many rollout tasks
+    private readonly Lock _gate = new(); // the write connection: direct writes and the batch writer
+    private readonly Statements _writes;
+    private readonly SqliteConnection _readDb;
+    private readonly Lock _readGate = new(); // the read connection: stages, reports, `ded show`
+    private readonly Statements _reads;
     private readonly RunFolderLock? _writer; // null for a reader
 
-    private RunStore(string folder, SqliteConnection db, RunFolderLock? writer)
+    private RunStore(string folder, SqliteConnection db, SqliteConnection readDb, RunFolderLock? writer)
     {
         Folder = folder;
         _db = db;
+        _writes = new Statements(db);
+        _readDb = readDb;
+        _reads = new Statements(readDb);
         _writer = writer;
     }
 
     /// <summary>The run folder (absolute).</summary>
     public string Folder { get; }
     public string DatabasePath => Path.Combine(Folder, "run.db");
+
+    /// <summary>Bytes of `run.db` and its write-ahead log now.</summary>
+    public long DatabaseBytes => FileBytes(DatabasePath) + FileBytes(DatabasePath + "-wal");
 
     /// <summary>
     /// Opens (creating when absent) the run folder and its database as its one writer: holds the folder's
@@ -50,10 +58,7 @@ public sealed partial class RunStore : IDisposable
         var writer = RunFolderLock.Acquire(full);
         try
         {
-            var db = Connect(full);
-            Execute(db, Schema);
-            AddAttemptColumns(db);
-            return new RunStore(full, db, writer);
+            return Connected(full, writer);
         }
         catch (Exception e)
         {
@@ -75,7 +80,7 @@ public sealed partial class RunStore : IDisposable
         var full = Existing(folder);
         try
         {
-            return new RunStore(full, Connect(full), writer: null);
+            return Connected(full, writer: null);
         }
         catch (Exception e) when (StorageFailure.From(e, Path.Combine(full, "run.db")) is { } failure)
         {
@@ -91,15 +96,45 @@ public sealed partial class RunStore : IDisposable
         return full;
     }
 
-    private static SqliteConnection Connect(string folder)
+    /// <summary>The write and the read connection; a writer (<paramref name="writer"/> set) also creates or updates the schema.</summary>
+    private static RunStore Connected(string full, RunFolderLock? writer)
     {
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path.Combine(folder, "run.db"), Pooling = false }.ToString());
+        var db = Connect(full, writer is null ? SqliteOpenMode.ReadWrite : SqliteOpenMode.ReadWriteCreate);
+        try
+        {
+            // WAL lets `ded show` and tests read while a rollout writes; NORMAL is durable at each commit's checkpoint in WAL mode.
+            Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+            if (writer is not null)
+            {
+                Execute(db, Schema);
+                AddAttemptColumns(db);
+            }
+            var readDb = Connect(full, SqliteOpenMode.ReadWrite);
+            // SQLite's length() counts code points; .NET and the filters count UTF-16 code units.
+            readDb.CreateFunction("utf16_length", (string text) => text.Length, isDeterministic: true);
+            return new RunStore(full, db, readDb, writer);
+        }
+        catch
+        {
+            db.Dispose();
+            throw;
+        }
+    }
+
+    private static SqliteConnection Connect(string folder, SqliteOpenMode mode)
+    {
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(folder, "run.db"), Mode = mode, Pooling = false,
+        }.ToString());
         db.Open();
-        // WAL lets `ded show` and tests read while a rollout writes; NORMAL is durable at each commit's checkpoint in WAL mode.
-        Execute(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;");
+        // 32 MB of page cache per connection: the indexes' hot pages stay in memory; a constant, whatever the run's size.
+        Execute(db, "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000; PRAGMA cache_size=-32768;");
         return db;
     }
 
+    // Every index serves a lookup a stage makes; none is keyed by a hash (a random key makes each insert dirty its own
+    // page, so a batch writes one page per row and the run slows as it grows). Request keys are found by question.
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS run_info(key TEXT PRIMARY KEY, value TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS questions(id TEXT PRIMARY KEY, source TEXT NOT NULL, text TEXT NOT NULL, gold TEXT NOT NULL,
@@ -107,13 +142,14 @@ public sealed partial class RunStore : IDisposable
         CREATE TABLE IF NOT EXISTS requests(attempt INTEGER PRIMARY KEY AUTOINCREMENT, request_key TEXT NOT NULL,
             trajectory_id TEXT NOT NULL, invocation TEXT NOT NULL, sent_at TEXT NOT NULL, status TEXT NOT NULL,
             finished_at TEXT, error TEXT, cause TEXT, status_code INTEGER);
-        CREATE INDEX IF NOT EXISTS requests_by_key ON requests(request_key);
-        CREATE TABLE IF NOT EXISTS trajectories(id TEXT PRIMARY KEY, request_key TEXT NOT NULL UNIQUE,
+        CREATE INDEX IF NOT EXISTS requests_by_trajectory ON requests(trajectory_id);
+        CREATE INDEX IF NOT EXISTS requests_in_flight ON requests(status) WHERE status = 'sent';
+        CREATE TABLE IF NOT EXISTS trajectories(id TEXT PRIMARY KEY, request_key TEXT NOT NULL,
             question_id TEXT NOT NULL REFERENCES questions(id), teacher TEXT NOT NULL, model TEXT NOT NULL,
             sample_index INTEGER NOT NULL, seed INTEGER NOT NULL, sampling TEXT NOT NULL, sampling_hash TEXT NOT NULL,
             raw_response TEXT NOT NULL, reasoning TEXT NOT NULL, final_answer_text TEXT NOT NULL, finish_reason TEXT NOT NULL,
             input_tokens INTEGER, output_tokens INTEGER, latency_ms REAL NOT NULL, created_at TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS trajectories_by_question ON trajectories(question_id);
+        CREATE INDEX IF NOT EXISTS trajectories_by_question_id ON trajectories(question_id, id);
         CREATE TABLE IF NOT EXISTS verdicts(trajectory_id TEXT NOT NULL REFERENCES trajectories(id), verifier TEXT NOT NULL,
             kind TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY(trajectory_id, verifier));
         CREATE TABLE IF NOT EXISTS filter_decisions(trajectory_id TEXT NOT NULL REFERENCES trajectories(id), filter TEXT NOT NULL,
@@ -123,6 +159,7 @@ public sealed partial class RunStore : IDisposable
         CREATE TABLE IF NOT EXISTS selections(trajectory_id TEXT NOT NULL REFERENCES trajectories(id), strategy TEXT NOT NULL,
             question_id TEXT NOT NULL, selected INTEGER NOT NULL, reason TEXT NOT NULL, rank INTEGER, min_distance INTEGER,
             PRIMARY KEY(trajectory_id, strategy));
+        CREATE INDEX IF NOT EXISTS selections_by_question ON selections(strategy, question_id, rank);
         CREATE TABLE IF NOT EXISTS metrics(stage TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, recorded_at TEXT NOT NULL,
             PRIMARY KEY(stage, name));
         CREATE TABLE IF NOT EXISTS recorded(trajectory_id TEXT PRIMARY KEY REFERENCES trajectories(id), location TEXT NOT NULL);
@@ -149,7 +186,7 @@ public sealed partial class RunStore : IDisposable
         var resolved = RecipeJson.Write(recipe with { SourcePath = Path.GetFileName(recipe.SourcePath) });
         lock (_gate)
         {
-            var existing = InfoValue("recipe_resolved");
+            var existing = InfoValue(_writes, "recipe_resolved");
             if (existing is not null)
             {
                 if (existing != resolved)
@@ -158,12 +195,13 @@ public sealed partial class RunStore : IDisposable
                 return;
             }
             WriteFileAtomically("recipe.yaml", recipeText);
-            using var tx = _db.BeginTransaction();
-            SetInfo(tx, "recipe_resolved", resolved);
-            SetInfo(tx, "recipe_name", recipe.Name);
-            SetInfo(tx, "seed", recipe.Sampling.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            SetInfo(tx, "created_at", DateTimeOffset.UtcNow.ToString("O"));
-            Commit(tx);
+            Write(tx => // the gate is reentrant: the check and the write are one step for other threads
+            {
+                SetInfo(tx, "recipe_resolved", resolved);
+                SetInfo(tx, "recipe_name", recipe.Name);
+                SetInfo(tx, "seed", recipe.Sampling.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                SetInfo(tx, "created_at", DateTimeOffset.UtcNow.ToString("O"));
+            });
         }
     }
 
@@ -171,7 +209,7 @@ public sealed partial class RunStore : IDisposable
     public Recipe Recipe(RecipeExtensions extensions)
     {
         string? json;
-        lock (_gate) json = InfoValue("recipe_resolved");
+        lock (_readGate) json = InfoValue(_reads, "recipe_resolved");
         if (json is null)
             throw new RunStoreException($"{Folder} has no recipe yet; start the run with `ded rollout RECIPE --out {ShellWords.Quote(Folder)}`");
         return RecipeJson.Read(json, extensions) with { SourcePath = Path.Combine(Folder, "recipe.yaml") };
@@ -180,65 +218,57 @@ public sealed partial class RunStore : IDisposable
     // ---- questions --------------------------------------------------------------------------------------------
 
     /// <summary>Adds the questions not yet present (by id) in one transaction; returns how many were new.</summary>
-    public int IngestQuestions(IReadOnlyList<Question> questions)
+    public int IngestQuestions(IReadOnlyList<Question> questions) => Write(tx =>
     {
-        lock (_gate)
-        {
-            using var tx = _db.BeginTransaction();
-            int added = 0;
-            foreach (var q in questions)
-                added += Exec(tx, """
-                    INSERT OR IGNORE INTO questions(id, source, text, gold, domain, family, difficulty, metadata)
-                    VALUES($id, $source, $text, $gold, $domain, $family, $difficulty, $metadata)
-                    """, ("$id", q.Id), ("$source", q.Source), ("$text", q.Text), ("$gold", q.GoldAnswer), ("$domain", q.Domain),
-                    ("$family", q.Family), ("$difficulty", q.Difficulty), ("$metadata", RunJson.Write(q.Metadata)));
-            Commit(tx);
-            return added;
-        }
-    }
+        int added = 0;
+        foreach (var q in questions)
+            added += Exec(tx, """
+                INSERT OR IGNORE INTO questions(id, source, text, gold, domain, family, difficulty, metadata)
+                VALUES($id, $source, $text, $gold, $domain, $family, $difficulty, $metadata)
+                """, ("$id", q.Id), ("$source", q.Source), ("$text", q.Text), ("$gold", q.GoldAnswer), ("$domain", q.Domain),
+                ("$family", q.Family), ("$difficulty", q.Difficulty), ("$metadata", RunJson.Write(q.Metadata)));
+        return added;
+    });
 
-    public IReadOnlyList<Question> Questions() => Query("SELECT * FROM questions ORDER BY id", ReadQuestion);
+    /// <summary>Every question, in id order (small runs and tests; stages read <see cref="QuestionPages"/>).</summary>
+    public IReadOnlyList<Question> Questions() => Query($"SELECT {QuestionColumns} FROM questions ORDER BY id", ReadQuestion);
 
-    public Question? Question(string id) => Query("SELECT * FROM questions WHERE id = $id", ReadQuestion, ("$id", id)).FirstOrDefault();
+    public Question? Question(string id) => Query($"SELECT {QuestionColumns} FROM questions WHERE id = $id", ReadQuestion, ("$id", id)).FirstOrDefault();
+
+    public int QuestionCount() => Query("SELECT count(*) FROM questions", r => r.GetInt32(0))[0];
+
+    private const string QuestionColumns = "id, source, text, gold, domain, family, difficulty, metadata";
 
     private static Question ReadQuestion(SqliteDataReader r) => new()
     {
-        Id = r.GetString(r.GetOrdinal("id")),
-        Source = r.GetString(r.GetOrdinal("source")),
-        Text = r.GetString(r.GetOrdinal("text")),
-        GoldAnswer = r.GetString(r.GetOrdinal("gold")),
-        Domain = r.GetString(r.GetOrdinal("domain")),
-        Family = r.GetString(r.GetOrdinal("family")),
-        Difficulty = r.GetInt32(r.GetOrdinal("difficulty")),
-        Metadata = RunJson.Read<Dictionary<string, string>>(r.GetString(r.GetOrdinal("metadata"))),
+        Id = r.GetString(0), Source = r.GetString(1), Text = r.GetString(2), GoldAnswer = r.GetString(3), Domain = r.GetString(4),
+        Family = r.GetString(5), Difficulty = r.GetInt32(6), Metadata = RunJson.Read<Dictionary<string, string>>(r.GetString(7)),
     };
 
     // ---- helpers ----------------------------------------------------------------------------------------------
 
-    private string? InfoValue(string key) =>
-        QueryUnlocked("SELECT value FROM run_info WHERE key = $k", r => r.GetString(0), ("$k", key)).FirstOrDefault();
+    private string? InfoValue(Statements on, string key) =>
+        on.Query("SELECT value FROM run_info WHERE key = $k", r => r.GetString(0), ("$k", key)).FirstOrDefault();
 
     private void SetInfo(SqliteTransaction tx, string key, string value) =>
         Exec(tx, "INSERT OR REPLACE INTO run_info(key, value) VALUES($k, $v)", ("$k", key), ("$v", value));
 
-    private int Exec(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
-    {
-        using var cmd = Command(tx, sql, args);
-        return Storing(cmd.ExecuteNonQuery);
-    }
+    /// <summary>Runs one statement of a write transaction (the caller holds the write gate).</summary>
+    private int Exec(SqliteTransaction tx, string sql, params (string Name, object? Value)[] args) => _writes.Execute(tx, sql, args);
 
-    private void Commit(SqliteTransaction tx) => Storing(() =>
+    /// <summary>One write transaction on the write connection: all of <paramref name="write"/> or none of it.</summary>
+    private T Write<T>(Func<SqliteTransaction, T> write)
     {
-        tx.Commit();
-        return 0;
-    });
-
-    /// <summary>Runs a write; a full disk or an unwritable file becomes one line naming run.db (<see cref="StorageFailure"/>).</summary>
-    private T Storing<T>(Func<T> write)
-    {
+        // A full disk or an unwritable file becomes one line naming run.db (StorageFailure); the transaction rolls back.
         try
         {
-            return write();
+            lock (_gate)
+            {
+                using var tx = _db.BeginTransaction();
+                var result = write(tx);
+                tx.Commit();
+                return result;
+            }
         }
         catch (SqliteException e) when (StorageFailure.From(e, DatabasePath) is { } failure)
         {
@@ -246,28 +276,11 @@ public sealed partial class RunStore : IDisposable
         }
     }
 
-    private SqliteCommand Command(SqliteTransaction? tx, string sql, params (string Name, object? Value)[] args)
-    {
-        var cmd = _db.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = sql;
-        foreach (var (name, value) in args)
-            cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        return cmd;
-    }
+    private void Write(Action<SqliteTransaction> write) => Write(tx => { write(tx); return 0; });
 
     private List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string, object?)[] args)
     {
-        lock (_gate) return QueryUnlocked(sql, read, args);
-    }
-
-    private List<T> QueryUnlocked<T>(string sql, Func<SqliteDataReader, T> read, params (string, object?)[] args)
-    {
-        using var cmd = Command(null, sql, args);
-        using var reader = cmd.ExecuteReader();
-        var rows = new List<T>();
-        while (reader.Read()) rows.Add(read(reader));
-        return rows;
+        lock (_readGate) return _reads.Query(sql, read, args);
     }
 
     private static void Execute(SqliteConnection db, string sql)
@@ -277,9 +290,61 @@ public sealed partial class RunStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    private static long FileBytes(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
+
     public void Dispose()
     {
+        _reads.Dispose();
+        _readDb.Dispose();
+        _writes.Dispose();
         _db.Dispose();
         _writer?.Dispose();
+    }
+
+    /// <summary>
+    /// Prepared statements of one connection, kept by SQL text: each is compiled once per run, not once per row
+    /// (compiling a 17-column insert costs more than running it). The caller holds that connection's gate.
+    /// </summary>
+    private sealed class Statements(SqliteConnection db) : IDisposable
+    {
+        private readonly Dictionary<string, SqliteCommand> _cache = new(StringComparer.Ordinal);
+
+        public int Execute(SqliteTransaction? tx, string sql, (string Name, object? Value)[] args) => Bind(tx, sql, args).ExecuteNonQuery();
+
+        public object? Scalar(SqliteTransaction? tx, string sql, (string Name, object? Value)[] args) => Bind(tx, sql, args).ExecuteScalar();
+
+        public List<T> Query<T>(string sql, Func<SqliteDataReader, T> read, params (string Name, object? Value)[] args)
+        {
+            var rows = new List<T>();
+            Each(sql, r => rows.Add(read(r)), args);
+            return rows;
+        }
+
+        public void Each(string sql, Action<SqliteDataReader> read, params (string Name, object? Value)[] args)
+        {
+            using var reader = Bind(null, sql, args).ExecuteReader();
+            while (reader.Read()) read(reader);
+        }
+
+        private SqliteCommand Bind(SqliteTransaction? tx, string sql, (string Name, object? Value)[] args)
+        {
+            if (!_cache.TryGetValue(sql, out var cmd))
+            {
+                cmd = db.CreateCommand();
+                cmd.CommandText = sql;
+                _cache[sql] = cmd;
+            }
+            cmd.Transaction = tx;
+            cmd.Parameters.Clear();
+            foreach (var (name, value) in args)
+                cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            return cmd;
+        }
+
+        public void Dispose()
+        {
+            foreach (var cmd in _cache.Values) cmd.Dispose();
+            _cache.Clear();
+        }
     }
 }

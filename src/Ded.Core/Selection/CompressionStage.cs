@@ -44,24 +44,32 @@ public static class CompressionStage
     private static async Task<CompressionSummary> RunCoreAsync(RunStore store, IPassRateEstimator estimator, CompressionOptions options, CancellationToken ct)
     {
         int kept = 0, dropped = 0;
-        foreach (var question in Candidates(store))
+        await using (var writer = store.Writer())
         {
-            var rate = await estimator.EstimatePassRateAsync(question, options.K, ct);
-            var decision = Decide(question.Id, rate, options);
-            store.SaveCompression(decision);
-            if (decision.IsKept) kept++; else dropped++;
+            foreach (var question in Candidates(store))
+            {
+                var rate = await estimator.EstimatePassRateAsync(question, options.K, ct);
+                var decision = Decide(question.Id, rate, options);
+                // Each decision is committed while the student answers the next: a pass rate is too dear to lose to a kill.
+                await writer.SaveCompressionAsync([decision]);
+                if (decision.IsKept) kept++; else dropped++;
+            }
+            await writer.FlushAsync();
         }
         store.SaveMetrics("compress", new Dictionary<string, double> { ["kept"] = kept, ["dropped"] = dropped });
         return new CompressionSummary(kept + dropped, kept, dropped);
     }
 
-    /// <summary>The questions compression asks the student about: those with at least one trajectory that passed every filter.</summary>
-    public static IReadOnlyList<Question> Candidates(RunStore store)
-    {
-        var passed = store.PassedAllFilters();
-        var withCorpus = store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).ToHashSet();
-        return store.Questions().Where(q => withCorpus.Contains(q.Id)).ToList();
-    }
+    /// <summary>
+    /// The questions compression asks the student about: those with at least one trajectory that passed every filter,
+    /// in id order, read a page at a time.
+    /// </summary>
+    public static IEnumerable<Question> Candidates(RunStore store) =>
+        from page in store.QuestionPages()
+        let passed = store.PassedAllFiltersIn(page)
+        from g in page.Groups
+        where g.Trajectories.Any(t => passed.Contains(t.Id))
+        select g.Question;
 
     /// <summary>Keep a question the student solves at most <see cref="CompressionOptions.Threshold"/> of the time.</summary>
     public static CompressionDecision Decide(string questionId, PassRate rate, CompressionOptions options)

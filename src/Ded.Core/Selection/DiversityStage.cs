@@ -49,29 +49,34 @@ public static class DiversityStage
         ArgumentOutOfRangeException.ThrowIfLessThan(spec.Diversity.P, 1);
         if (spec.Diversity.Distance == TextUnit.Tokens && tokenizer is null)
             throw new InvalidOperationException("diversity.distance is tokens but no tokenizer is configured; set `distance: chars` in the recipe");
-        return Task.FromResult(Run(store, spec, tokenizer, cancellationToken));
+        return RunCoreAsync(store, spec, tokenizer, cancellationToken);
     }
 
-    private static DiversitySummary Run(RunStore store, SelectionSpec spec, ITokenizer? tokenizer, CancellationToken ct)
+    private static async Task<DiversitySummary> RunCoreAsync(RunStore store, SelectionSpec spec, ITokenizer? tokenizer, CancellationToken ct)
     {
-        var passed = store.PassedAllFilters();
-        var dropped = spec.IsCompressed ? store.CompressionDecisions().Where(c => !c.IsKept).Select(c => c.QuestionId).ToHashSet() : [];
         int questions = 0, candidates = 0, selected = 0;
-        foreach (var question in store.Questions())
+        await using (var writer = store.Writer())
         {
-            ct.ThrowIfCancellationRequested();
-            var pool = dropped.Contains(question.Id) ? []
-                : store.TrajectoriesOf(question.Id).Where(t => IsCandidate(t, spec, passed)).ToList(); // sorted by id
-            if (pool.Count == 0)
+            foreach (var page in store.QuestionPages())
             {
-                store.SaveSelections(question.Id, spec.Key, []); // clears picks a rerun's filters no longer allow
-                continue;
+                var passed = spec.IsFiltered ? store.PassedAllFiltersIn(page) : null;
+                var dropped = spec.IsCompressed ? store.DroppedByCompressionIn(page) : [];
+                var decisions = new List<SelectionDecision>();
+                foreach (var (question, trajectories) in page.Groups)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    // Every question of the page is replaced: one whose pool is now empty loses picks a rerun's filters no longer allow.
+                    var pool = dropped.Contains(question.Id) ? [] : trajectories.Where(t => IsCandidate(t, spec, passed)).ToList(); // sorted by id
+                    if (pool.Count == 0) continue;
+                    var own = Decide(question.Id, pool, spec.Diversity, tokenizer);
+                    decisions.AddRange(own.Select(d => d with { Strategy = spec.Key }));
+                    questions++;
+                    candidates += pool.Count;
+                    selected += own.Count(d => d.IsSelected);
+                }
+                await writer.ReplaceSelectionsAsync(page, spec.Key, decisions);
             }
-            var decisions = Decide(question.Id, pool, spec.Diversity, tokenizer).Select(d => d with { Strategy = spec.Key }).ToList();
-            store.SaveSelections(question.Id, spec.Key, decisions);
-            questions++;
-            candidates += pool.Count;
-            selected += decisions.Count(d => d.IsSelected);
+            await writer.FlushAsync();
         }
         store.SaveMetrics("diversify." + spec.Key, new Dictionary<string, double>
         {
@@ -80,9 +85,9 @@ public static class DiversityStage
         return new DiversitySummary(questions, candidates, selected);
     }
 
-    private static bool IsCandidate(Trajectory t, SelectionSpec spec, IReadOnlySet<string> passed) =>
+    private static bool IsCandidate(Trajectory t, SelectionSpec spec, IReadOnlySet<string>? passed) =>
         (spec.Teacher is null || t.Teacher == spec.Teacher) && (spec.SampleIndex is null || t.SampleIndex == spec.SampleIndex)
-        && (!spec.IsFiltered || passed.Contains(t.Id));
+        && (passed is null || passed.Contains(t.Id));
 
     /// <summary>The decisions for one question's candidates (sorted by trajectory id).</summary>
     public static IReadOnlyList<SelectionDecision> Decide(string questionId, IReadOnlyList<Trajectory> pool, DiversityOptions options, ITokenizer? tokenizer)

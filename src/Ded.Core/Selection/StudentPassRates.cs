@@ -24,8 +24,9 @@ public sealed class StudentPassRates(IStudentSampler student, IVerifier verifier
     public async ValueTask<PassRate> EstimatePassRateAsync(Question question, int k, CancellationToken cancellationToken)
     {
         if (_rates.TryGetValue(question.Id, out var rate)) return rate;
+        // Not kept: compression asks once per question, and a run's worth of rates would grow with the run.
         var samples = await student.SampleAsync([question.Text], sampling with { SamplesPerPrompt = k }, cancellationToken);
-        return _rates[question.Id] = await RateAsync(question, samples[0], cancellationToken);
+        return await RateAsync(question, samples[0], cancellationToken);
     }
 
     /// <exception cref="InvalidOperationException">A sample's request failed: a pass rate without it would be a guess.</exception>

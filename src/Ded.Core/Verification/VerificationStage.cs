@@ -5,7 +5,7 @@ namespace Ded.Verification;
 /// <summary>What one verification pass found, by verdict kind.</summary>
 public sealed record VerificationSummary(IReadOnlyDictionary<VerdictKind, int> Counts);
 
-/// <summary>Runs a verifier over every stored trajectory and stores each verdict as it is made.</summary>
+/// <summary>Runs a verifier over every stored trajectory, a page of questions at a time, and stores each page's verdicts as one batch.</summary>
 public static class VerificationStage
 {
     /// <param name="judge">Consulted for rule verdicts that are <see cref="VerdictKind.Unverifiable"/>; its verdict is stored
@@ -19,20 +19,27 @@ public static class VerificationStage
 
     private static async Task<VerificationSummary> RunCoreAsync(RunStore store, IVerifier verifier, IVerifier? judge, CancellationToken ct)
     {
-        var questions = store.Questions().ToDictionary(q => q.Id);
         var counts = Enum.GetValues<VerdictKind>().ToDictionary(k => k, _ => 0);
         int judged = 0;
-        foreach (var trajectory in store.Trajectories())
+        await using (var writer = store.Writer())
         {
-            ct.ThrowIfCancellationRequested();
-            var verdict = await verifier.VerifyAsync(questions[trajectory.QuestionId], Answer.Of(trajectory), ct);
-            store.SaveVerdict(verdict);
-            counts[verdict.Kind]++;
-            if (judge is not null && verdict.Kind == VerdictKind.Unverifiable)
+            foreach (var page in store.QuestionPages())
             {
-                store.SaveVerdict(await judge.VerifyAsync(questions[trajectory.QuestionId], Answer.Of(trajectory), ct));
-                judged++;
+                var verdicts = new List<Verdict>(page.Trajectories);
+                foreach (var (question, trajectories) in page.Groups)
+                    foreach (var trajectory in trajectories)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var verdict = await verifier.VerifyAsync(question, Answer.Of(trajectory), ct);
+                        verdicts.Add(verdict);
+                        counts[verdict.Kind]++;
+                        if (judge is null || verdict.Kind != VerdictKind.Unverifiable) continue;
+                        verdicts.Add(await judge.VerifyAsync(question, Answer.Of(trajectory), ct));
+                        judged++;
+                    }
+                await writer.SaveVerdictsAsync(verdicts);
             }
+            await writer.FlushAsync();
         }
         var metrics = counts.ToDictionary(kv => RunStore.Snake(kv.Key), kv => (double)kv.Value);
         if (judge is not null) metrics["judged"] = judged;

@@ -47,7 +47,7 @@ public static class LabExperiment
 
         // The base student's pass rates, drawn in one batch (several times faster on a CPU), then the compression stage.
         var rates = new StudentPassRates(baseStudent, curation.Verifier, CurationRun.CompressionSampling(recipe));
-        await rates.PrepareAsync(CompressionStage.Candidates(store), recipe.Compression.K, ct);
+        await rates.PrepareAsync(CompressionStage.Candidates(store).ToList(), recipe.Compression.K, ct);
         await CurationRun.CompressAsync(store, recipe, curation with { PassRates = rates }, ct);
         var corpora = await Conditions.BuildAsync(store, recipe, smoke.Winner, smoke.BenchmarkBest, curation, ct);
         await CurationRun.ExportAsync(store, recipe, curation, ct); // the DED corpus, under the recipe's strategy

@@ -51,6 +51,29 @@ public class LabWorldTests
     }
 
     [Fact]
+    public void APoolPastTheSmallFamiliesIsFilledByTheOthersAndBeginsAsTheSmallPool()
+    {
+        // Issue 16: `count` up to 1,000,000 is documented; linear holds only a few thousand problems at difficulty 1..4.
+        var options = new LabPoolOptions { Families = LabWorld.InDomainFamilies, Count = 50_000, MinDifficulty = 1, MaxDifficulty = 4, Seed = 1 };
+        var big = LabWorld.Pool(options);
+        Assert.Equal(options.Count, big.Select(p => p.Question).Distinct().Count());
+        Assert.Equal(options.Count, big.Select(p => p.Id).Distinct().Count());
+        Assert.InRange(big.Count(p => p.Family == "linear"), 1, options.Count / 8);
+        var small = LabWorld.Pool(options with { Count = 200 });
+        Assert.Equal(small, big.Take(small.Count));
+        foreach (var p in big.Where((_, i) => i % 97 == 0))
+            Assert.Equal(p.Answer, LabWorld.Solve(p.Question, Slip.None)!.Value.Solution.Answer);
+    }
+
+    [Fact]
+    public void APoolLargerThanItsFamiliesHoldSaysHowManyThereAre()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            LabWorld.Pool(new LabPoolOptions { Families = ["linear"], Count = 100_000, MinDifficulty = 1, MaxDifficulty = 2, Seed = 1 }));
+        Assert.Matches(@"^the lab has only [\d,]+ distinct problems in linear at difficulty 1\.\.2, not 100,000; ask for fewer", e.Message);
+    }
+
+    [Fact]
     public void UnknownFamilyNamesTheKnownOnes()
     {
         var e = Assert.Throws<ArgumentException>(() => LabWorld.Pool(new LabPoolOptions { Families = ["algebra"] }));

@@ -95,6 +95,34 @@ public class PipelineTests
         Assert.Equal(a.RequestKey, RolloutRequest.Create(q, teacher, 3, new SamplingSettings { SamplesPerQuestion = 16 }).RequestKey);
     }
 
+    // The key as it was made before it was hashed in parts (issue 17): a run folder of that time resumes without resending.
+    public static TheoryData<string, string> KeyTexts => new()
+    {
+        { "ascii", "What is 1 + 1?" },
+        { "escaped by the serializer", "<b>x</b> & 'y' \"z\" \\ \n\t\u0001 + é 中 😀" },
+        { "lone surrogate", "bad \ud800 text" },
+        { "a pair across the 64 Ki-char chunk", new string('a', 65_535) + "😀" + new string('b', 70_000) },
+    };
+
+    [Theory]
+    [MemberData(nameof(KeyTexts))]
+    public void RequestKeysEqualTheWholeTextSerialization(string name, string text)
+    {
+        var q = Spine.Q("q-" + name, text);
+        var teacher = new LabTeacherSpec { Name = "t1", Lab = "oracle" };
+        var sampling = new SamplingSettings { Temperature = 0.6 };
+        var r = RolloutRequest.Create(q, teacher, 5, sampling);
+        var whole = JsonSerializer.Serialize(new
+        {
+            model = teacher.ModelId,
+            messages = new[] { new { role = "user", content = text } },
+            sampling = sampling.Canonical(),
+            sample_index = 5,
+            seed = r.Seed,
+        });
+        Assert.Equal(Hashing.Hex(whole), r.RequestKey);
+    }
+
     [Fact]
     public async Task FailedRequestsAreRecordedAndRetriedNextRun()
     {
@@ -265,6 +293,12 @@ public class PipelineTests
         Assert.Equal("6", metrics.Run.Settings["M"]);
         Assert.EndsWith("metrics.json", CurationMetrics.Write(store, metrics));
         Assert.Empty(funnel.Warnings);
+        // Where the time went (issue 17): each stage in the order it ran, with the rows it handled.
+        Assert.Equal(["rollout", "verify", "filter", "diversify.farthest", "export"], metrics.Stages.Select(s => s.Stage));
+        Assert.Equal([36, 36, 36], metrics.Stages.Take(3).Select(s => s.Rows));
+        Assert.Equal(funnel.Selected, metrics.Stages[^1].Rows);
+        Assert.All(metrics.Stages, s => Assert.True(s.WallSeconds > 0 && s.CpuSeconds >= 0 && s.DatabaseBytes > 0, s.ToString()));
+        Assert.True(metrics.Run.CpuSeconds > 0 && metrics.Run.PeakResidentBytes > 0);
     }
 
     [Fact]

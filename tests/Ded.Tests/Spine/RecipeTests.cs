@@ -68,6 +68,16 @@ public class RecipeTests
     }
 
     [Fact]
+    public void ALabCountItsFamiliesCannotFillNamesTheCountsLine()
+    {
+        // Issue 16: such a count failed after 26 s with no file or line; now it fails at once, at `count`.
+        var yaml = Minimal + "questions:\n  sources:\n    - lab:\n        families: [linear]\n        max_difficulty: 2\n        count: 1000000\n";
+        var source = RecipeLoader.Parse(yaml, "/tmp/ded-recipes/big.yaml", LabExtension.Kinds).Questions.Sources[0];
+        var e = Assert.Throws<RecipeException>(source.Load);
+        Assert.Matches(@"^big\.yaml:9: questions\.sources\[0\]\.lab\.count the lab has only [\d,]+ distinct problems in linear at difficulty 1\.\.2, not 1,000,000", e.Message);
+    }
+
+    [Fact]
     public void MissingRecipeFileIsARecipeError()
     {
         var e = Assert.Throws<RecipeException>(() => RecipeLoader.Load("/tmp/ded-no-such-dir/x.yaml", LabExtension.Kinds));
