@@ -18,6 +18,13 @@ public enum ScoringApi
 /// <summary>The log-probability of each token of a scored text under a model; the first token has none (null).</summary>
 public sealed record TokenLogProbs(IReadOnlyList<string> Tokens, IReadOnlyList<double?> LogProbs)
 {
+    /// <summary>Each token's 1-based rank in the model's distribution (vLLM's prompt_logprobs <c>rank</c>), as
+    /// <see cref="LogProbs"/>; empty when the engine gives none (echo answers carry no rank).</summary>
+    public IReadOnlyList<int?> Ranks { get; init; } = [];
+
+    /// <summary>The token ids, as <see cref="Tokens"/> (vLLM's <c>prompt_token_ids</c>); empty when the engine sends none.</summary>
+    public IReadOnlyList<int> Ids { get; init; } = [];
+
     /// <summary>Sum of the known log-probabilities (every token but the first).</summary>
     public double Total => LogProbs.Sum(lp => lp ?? 0);
 }
@@ -136,12 +143,14 @@ internal static class ScoringAnswers
         var ids = (choice["prompt_token_ids"] ?? json["prompt_token_ids"])?.AsArray();
         var tokens = new List<string>(positions.Count);
         var logProbs = new List<double?>(positions.Count);
+        var ranks = new List<int?>(positions.Count);
         for (var i = 0; i < positions.Count; i++)
         {
             if (positions[i] is not JsonObject candidates || candidates.Count == 0)
             {
                 tokens.Add(""); // the first token: no logprob, and vLLM does not decode it here
                 logProbs.Add(null);
+                ranks.Add(null);
                 continue;
             }
             var entry = candidates.Count == 1 ? candidates.First().Value
@@ -149,8 +158,14 @@ internal static class ScoringAnswers
                 : throw Format($"prompt_logprobs[{i}] has {candidates.Count} candidates and no prompt_token_ids to choose the prompt's");
             tokens.Add(entry?["decoded_token"]?.GetValue<string>() ?? "");
             logProbs.Add(entry?["logprob"]?.GetValue<double>() ?? throw Format($"prompt_logprobs[{i}].logprob missing"));
+            ranks.Add(entry?["rank"] is JsonValue rank ? rank.GetValue<int>() : null); // vLLM's Logprob carries it (vllm/logprobs.py); an engine that omits it gives none
         }
-        return new TokenLogProbs(tokens, logProbs);
+        // Ranks only when every scored position has one: a partial list would misalign the rank-surprisal ratio.
+        return new TokenLogProbs(tokens, logProbs)
+        {
+            Ranks = ranks.Skip(1).All(r => r is not null) ? ranks : [],
+            Ids = ids?.Count == positions.Count ? [.. ids.Select(id => id!.GetValue<int>())] : [],
+        };
     }
 
     /// <summary>Echo: <c>choices[0].logprobs.tokens</c> and <c>token_logprobs</c>, cut to <c>usage.prompt_tokens</c>.</summary>

@@ -36,6 +36,7 @@ public static class CurationMetrics
             Requests = Requests(store),
             Histograms = LengthHistograms(store, recipe.Sampling.Seed),
             Selected = Browser(store, strategy),
+            SelectTeacher = TeacherSelection.TeacherSelectionStage.Load(store),
             Stages = store.StageTimings(),
         };
     }

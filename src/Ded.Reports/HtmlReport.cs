@@ -23,6 +23,7 @@ internal static class HtmlReport
         AppendTestbed(html, m.Testbed);
         AppendRecipe(html, m);
         AppendSmoke(html, m.SmokeTest);
+        AppendSelectTeacher(html, m.SelectTeacher);
         AppendControls(html, m);
         AppendDomains(html, m);
         AppendScaling(html, m);
@@ -162,6 +163,15 @@ internal static class HtmlReport
                 s.PicksTeacher is null ? "–" : s.PicksTeacher == smoke.Winner ? "yes" : "no",
             }));
         }
+        html.Append("</section>\n");
+    }
+
+    private static void AppendSelectTeacher(StringBuilder html, TeacherSelection.SelectionOutcome? outcome)
+    {
+        if (outcome is null) return; // a lab or curation run: the smoke test section above covers it
+        html.Append("<section id=\"select-teacher\"><h2>").Append(HtmlEncode(TeacherSelectionSection.Title)).Append("</h2>");
+        Table(html, TeacherSelectionSection.Head, TeacherSelectionSection.Rows(outcome));
+        foreach (var line in TeacherSelectionSection.Lines(outcome)) html.Append("<p>").Append(HtmlEncode(line)).Append("</p>");
         html.Append("</section>\n");
     }
 

@@ -19,6 +19,7 @@ internal static class MarkdownReport
         AppendTestbed(md, m.Testbed);
         AppendRecipe(md, m);
         AppendSmoke(md, m.SmokeTest);
+        AppendSelectTeacher(md, m.SelectTeacher);
         AppendControls(md, m.Conditions);
         AppendDomains(md, m);
         AppendScaling(md, m.Conditions);
@@ -109,6 +110,14 @@ internal static class MarkdownReport
                 s.Signal, Number(s.Spearman, "+0.00;-0.00;0.00"), RhoInterval(s), s.Teachers.ToString(), s.PicksTeacher ?? "-",
                 s.PicksTeacher is null ? "-" : s.PicksTeacher == smoke.Winner ? "yes" : "no",
             }));
+    }
+
+    private static void AppendSelectTeacher(StringBuilder md, TeacherSelection.SelectionOutcome? outcome)
+    {
+        if (outcome is null) return; // a lab or curation run: the smoke test section above covers it
+        md.AppendLine("## " + TeacherSelectionSection.Title).AppendLine();
+        Table(md, TeacherSelectionSection.Head, TeacherSelectionSection.Rows(outcome));
+        foreach (var line in TeacherSelectionSection.Lines(outcome)) md.AppendLine(MarkdownText.Inline(line)).AppendLine();
     }
 
     private static void AppendControls(StringBuilder md, IReadOnlyList<ConditionResult> conditions)

@@ -16,6 +16,8 @@ public sealed record RunMetrics
     /// <summary>Every teacher request attempt of the run by outcome, with the failures by cause; null when no rollout ran.</summary>
     public RequestMetrics? Requests { get; init; }
     public SmokeTest? SmokeTest { get; init; }
+    /// <summary>`ded select-teacher`'s outcome in this run folder (the smoke test on a recipe's teachers); null when it did not run.</summary>
+    public Ded.TeacherSelection.SelectionOutcome? SelectTeacher { get; init; }
     /// <summary>DED and its controls, each trained and evaluated; the first is DED itself.</summary>
     public IReadOnlyList<ConditionResult> Conditions { get; init; } = [];
     /// <summary>The student before any distillation, evaluated like the conditions.</summary>

@@ -36,13 +36,15 @@ public sealed partial class LabStudent : ITrainableStudent, IStudentScorer
         return Task.FromResult<IReadOnlyList<IReadOnlyList<StudentSample>>>(result);
     }
 
+    /// <summary>Every token of each response and its EOS; a response longer than the block is scored whole through a
+    /// sliding window (<see cref="Scorer.Score"/>), so long real traces keep all their tokens.</summary>
     Task<IReadOnlyList<TokenScores>> IStudentScorer.ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
     {
-        var scores = Score(examples.Select(e => (e.Prompt, e.Response)).ToList(), cancellationToken);
+        var scores = Score(examples.Select(e => (e.Prompt, e.Response)).ToList(), cancellationToken, window: true);
         return Task.FromResult<IReadOnlyList<TokenScores>>(scores
             .Select(s => new TokenScores(s.Tokens.Select(t => t.LogProbNats).ToArray(), s.Tokens.Select(t => t.EntropyBits).ToArray())
             {
-                Ranks = s.Tokens.Select(t => t.Rank).ToArray(),
+                Ranks = s.Tokens.Select(t => t.Rank).ToArray(), EndsWithEndToken = true,
             })
             .ToArray());
     }

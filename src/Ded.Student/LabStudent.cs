@@ -66,11 +66,12 @@ public sealed partial class LabStudent : IDisposable
         return Inference.Generator.Generate(Model, Tokenizer, prompts.Select(FormatPrompt).ToList(), options, ct);
     }
 
-    /// <summary>Per-token log-probabilities and entropies of each response given its prompt.</summary>
-    public IReadOnlyList<ResponseScore> Score(IReadOnlyList<(string Prompt, string Response)> pairs, CancellationToken ct)
+    /// <summary>Per-token log-probabilities, entropies and ranks of each response given its prompt; with
+    /// <paramref name="window"/>, a text longer than the block is scored whole through a sliding window.</summary>
+    public IReadOnlyList<ResponseScore> Score(IReadOnlyList<(string Prompt, string Response)> pairs, CancellationToken ct, bool window = false)
     {
         TorchRuntime.UseThreads(threads);
-        return Scorer.Score(Model, Tokenizer, pairs.Select(p => (FormatPrompt(p.Prompt), p.Response)).ToList(), batchSize: 16, ct);
+        return Scorer.Score(Model, Tokenizer, pairs.Select(p => (FormatPrompt(p.Prompt), p.Response)).ToList(), batchSize: 16, ct, window);
     }
 
     public ResponseScore Score(string prompt, string response) => Score([(prompt, response)], CancellationToken.None)[0];

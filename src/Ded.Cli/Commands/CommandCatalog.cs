@@ -7,6 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> All()
     {
+        yield return SelectTeacherCommand.Create();
         yield return RolloutCommand.Create();
         yield return StageCommands.Filter();
         yield return StageCommands.Compress();

@@ -342,10 +342,17 @@ internal sealed class OpenAiServer : IAsyncDisposable
         };
     }
 
-    /// <summary>vLLM's form: [null, {"ID": {"logprob", "decoded_token"}}, …], the first (BOS) without context.</summary>
+    /// <summary>vLLM's shape (vllm-project/vllm@030ea52effcb05071543c8c42b8f0145e94cee43): per position {"id": {logprob,
+    /// rank, decoded_token}}, the first null, -inf clamped to -9999.0 as its clamp_prompt_logprobs does.</summary>
     private static JsonArray VllmPromptLogprobs(IReadOnlyList<TokenLogProb> tokens) =>
         new([.. tokens.Select(t => t.LogProb is { } v
-            ? new JsonObject { [t.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject { ["logprob"] = v, ["decoded_token"] = t.Token } }
+            ? new JsonObject
+            {
+                [t.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject
+                {
+                    ["logprob"] = double.IsNegativeInfinity(v) ? -9999.0 : v, ["rank"] = t.Rank, ["decoded_token"] = t.Token,
+                },
+            }
             : (JsonNode?)null)]);
 
     private static JsonObject Usage(Generation g)

@@ -16,8 +16,9 @@ internal sealed record SamplingRequest
     public bool Logprobs { get; init; }
 }
 
-/// <summary>One token and its log-probability (nats) under the served model; null for a first token, which has no context.</summary>
-internal sealed record TokenLogProb(string Token, int Id, double? LogProb);
+/// <summary>One token and its log-probability (nats) under the served model; null for a first token, which has no context.
+/// <see cref="Rank"/>: its 1-based rank in the model's distribution (vLLM's prompt_logprobs carry it); null where unknown.</summary>
+internal sealed record TokenLogProb(string Token, int Id, double? LogProb, int? Rank = null);
 
 /// <summary>One generated choice: text, "stop" or "length", the tokens it sampled and, when asked, their log-probabilities.</summary>
 internal sealed record GeneratedChoice(string Text, string FinishReason, int CompletionTokens, IReadOnlyList<TokenLogProb>? Logprobs);

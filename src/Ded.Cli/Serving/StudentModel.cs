@@ -84,13 +84,14 @@ internal sealed class StudentModel(LabStudent student, string id, int threads) :
             s.Logprobs ? TextLogprobs(prompt, c.Text, ct) : null)).ToList();
     }
 
-    /// <summary>vLLM's prompt_logprobs: null for BOS, then each character given BOS and the characters before it.</summary>
+    /// <summary>vLLM's prompt_logprobs: null for BOS, then each character given BOS and the characters before it, with its
+    /// rank (counting the characters strictly more likely; vLLM counts ties too, which differs only on exact ties).</summary>
     private List<TokenLogProb> PromptLogprobs(string prompt, CancellationToken ct)
     {
         var scores = Scorer.Score(student.Model, student.Tokenizer, [("", prompt)], batchSize: 1, ct)[0].Tokens;
         var ids = student.Tokenizer.Encode(prompt);
         var result = new List<TokenLogProb>(prompt.Length + 1) { new("", CharTokenizer.Bos, null) };
-        for (int i = 0; i < prompt.Length; i++) result.Add(new TokenLogProb(prompt[i].ToString(), ids[i], scores[i].LogProbNats));
+        for (int i = 0; i < prompt.Length; i++) result.Add(new TokenLogProb(prompt[i].ToString(), ids[i], scores[i].LogProbNats, scores[i].Rank));
         return result;
     }
 

@@ -145,7 +145,10 @@ public static class BenchmarkEvaluation
     {
         Directory.CreateDirectory(folder);
         var path = Path.Combine(folder, "results.json");
-        File.WriteAllText(path, JsonSerializer.Serialize(result, Json));
+        File.WriteAllText(path, ResultsJson(result));
         return path;
     }
+
+    /// <summary>results.json's text.</summary>
+    public static string ResultsJson(EvalResult result) => JsonSerializer.Serialize(result, Json);
 }

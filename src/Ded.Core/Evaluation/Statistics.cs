@@ -138,6 +138,34 @@ public static class Statistics
     }
 
     /// <summary>
+    /// A ratio of sums, Σ numerators / Σ denominators, with a percentile bootstrap that resamples the (numerator,
+    /// denominator) pairs together, e.g. the dataset Rank-Surprisal Ratio over responses. N is the number of pairs.
+    /// </summary>
+    /// <exception cref="ArgumentException">No pairs, lists of different lengths, or options out of range.</exception>
+    public static Score BootstrapRatio(IReadOnlyList<double> numerators, IReadOnlyList<double> denominators, BootstrapOptions? options = null)
+    {
+        options ??= new BootstrapOptions();
+        Validate(options);
+        int n = numerators.Count;
+        if (n == 0 || denominators.Count != n) throw new ArgumentException($"a ratio needs equal, non-empty lists (got {n} and {denominators.Count}).");
+        static double Ratio(double top, double bottom) => top / Math.Max(bottom, 1e-12);
+        var rng = new Random(options.Seed);
+        var ratios = new double[options.Resamples];
+        for (int b = 0; b < ratios.Length; b++)
+        {
+            double top = 0, bottom = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int j = rng.Next(n);
+                top += numerators[j];
+                bottom += denominators[j];
+            }
+            ratios[b] = Ratio(top, bottom);
+        }
+        return Interval(Ratio(numerators.Sum(), denominators.Sum()), ratios, options.Confidence, n);
+    }
+
+    /// <summary>
     /// Across seeds and questions: each resample draws the seeds with replacement and, independently, the questions
     /// with replacement (one draw shared by all seeds, since every seed is evaluated on the same questions), and takes
     /// the mean of <c>perSeedPerQuestion[s][q]</c> over the drawn pairs. The interval so holds both the training-seed

@@ -26,13 +26,18 @@ public sealed record ExportSummary(int Rows, IReadOnlyList<string> Files);
 /// </summary>
 public static class ExportStage
 {
-    public static Task<ExportSummary> RunAsync(RunStore store, ExportOptions options, string strategy, CancellationToken cancellationToken)
+    public static Task<ExportSummary> RunAsync(RunStore store, ExportOptions options, string strategy, CancellationToken cancellationToken) =>
+        RunAsync(store, options, strategy, "exports", cancellationToken);
+
+    /// <summary>The selection under <paramref name="strategy"/> into <paramref name="folder"/> (relative to the run
+    /// folder): the smoke test writes one export per teacher, each a folder a trainer can load.</summary>
+    public static Task<ExportSummary> RunAsync(RunStore store, ExportOptions options, string strategy, string folder, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(store);
-        return RunCoreAsync(store, options, strategy, cancellationToken);
+        return RunCoreAsync(store, options, strategy, folder, cancellationToken);
     }
 
-    private static async Task<ExportSummary> RunCoreAsync(RunStore store, ExportOptions options, string strategy, CancellationToken ct)
+    private static async Task<ExportSummary> RunCoreAsync(RunStore store, ExportOptions options, string strategy, string folder, CancellationToken ct)
     {
         var files = new List<string>();
         int rows = 0;
@@ -42,22 +47,22 @@ public static class ExportStage
             switch (format)
             {
                 case ExportFormat.LlamaFactory:
-                    files.Add(await store.WriteFileAtomicallyAsync($"exports/{options.DatasetName}.sharegpt.json",
+                    files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.sharegpt.json",
                         async (stream, token) => rows = await WriteLlamaFactoryAsync(store.SelectedPages(strategy), options.System, stream, token), ct));
-                    files.Add(store.WriteFileAtomically("exports/dataset_info.json", DatasetInfoJson(options)));
+                    files.Add(store.WriteFileAtomically($"{folder}/dataset_info.json", DatasetInfoJson(options)));
                     break;
                 case ExportFormat.Trl:
-                    files.Add(await store.WriteFileAtomicallyAsync($"exports/{options.DatasetName}.trl.jsonl",
+                    files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.trl.jsonl",
                         async (stream, token) => rows = await WriteTrlAsync(store.SelectedPages(strategy), options.System, stream, token), ct));
                     break;
                 case ExportFormat.Parquet:
-                    files.Add(await store.WriteFileAtomicallyAsync($"exports/{options.DatasetName}.parquet",
+                    files.Add(await store.WriteFileAtomicallyAsync($"{folder}/{options.DatasetName}.parquet",
                         async (stream, token) => rows = await WriteParquetAsync(store.SelectedPages(strategy), stream, token), ct));
                     break;
             }
         }
         if (options.Formats.Count == 0) rows = store.SelectedCounts(strategy).Trajectories;
-        store.SaveMetrics("export", new Dictionary<string, double> { ["rows"] = rows });
+        store.SaveMetrics(folder == "exports" ? "export" : "export." + folder, new Dictionary<string, double> { ["rows"] = rows });
         return new ExportSummary(rows, files);
     }
 

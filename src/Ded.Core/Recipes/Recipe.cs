@@ -28,6 +28,8 @@ public sealed record Recipe
     public CompressionOptions Compression { get; init; } = new();
     public DiversityOptions Diversity { get; init; } = new();
     public ExportOptions Export { get; init; } = new();
+    /// <summary>How `ded select-teacher` runs the smoke test and the cheap signals; null when the recipe has no `select_teacher:`.</summary>
+    public TeacherSelection.SelectTeacherOptions? SelectTeacher { get; init; }
 
     /// <summary>The kinds the recipe was read with (the lab's, when the CLI passes them): they (de)serialize its snapshot.</summary>
     [System.Text.Json.Serialization.JsonIgnore]

@@ -28,7 +28,7 @@ public static class RecipeJson
     {
         IEnumerable<(Type, string)>? kinds =
             info.Type == typeof(QuestionSource) ? [(typeof(JsonlSource), "jsonl"), (typeof(PoolSource), "pool"), .. Of(extensions.Sources)]
-            : info.Type == typeof(TeacherSpec) ? [(typeof(EndpointTeacherSpec), "endpoint"), .. Of(extensions.Teachers)]
+            : info.Type == typeof(TeacherSpec) ? [(typeof(EndpointTeacherSpec), "endpoint"), (typeof(Teachers.Recorded.RecordedTeacherSpec), "recorded"), .. Of(extensions.Teachers)]
             : info.Type == typeof(StudentSpec) ? [(typeof(EndpointStudentSpec), "endpoint"), .. Of(extensions.Students)]
             : null;
         if (kinds is null) return;

@@ -16,7 +16,7 @@ namespace Ded.Recipes;
 /// Reads a recipe YAML file into a <see cref="Recipe"/>; the reference for every key is docs/recipes.md. The kinds a
 /// client adds (the lab's `lab:` sources, teachers, student and verifier) come in as <see cref="RecipeExtensions"/>.
 /// </summary>
-public static class RecipeLoader
+public static partial class RecipeLoader
 {
     /// <summary>Loads and validates a recipe.</summary>
     /// <exception cref="RecipeException">Missing file, bad YAML, unknown key, wrong type or bad value.</exception>
@@ -70,9 +70,11 @@ public static class RecipeLoader
             Compression = ReadCompression(top.Section("compression")),
             Diversity = ReadDiversity(top.Section("diversity")),
             Export = ReadExport(top.Section("export")),
+            SelectTeacher = ReadSelectTeacher(top, baseDir, extensions),
             Extensions = extensions,
         };
         top.Done();
+        CheckCandidates(recipe, top);
         // Checked once every key has been read, so a typo elsewhere is reported as itself rather than as a missing part.
         if (sources.Count == 0)
             throw new RecipeException(path, top.Line, "questions", $"is required: `questions: {{ sources: [...] }}` with {SourceKinds(extensions)} sources");
@@ -111,8 +113,6 @@ public static class RecipeLoader
     private static (QuestionsOptions, IReadOnlyList<(QuestionSource Source, RecipeSection Item)>) ReadQuestions(
         RecipeSection top, string baseDir, RecipeExtensions extensions)
     {
-        var kinds = extensions.Sources.Select(k => (k.Key, Read: (Func<RecipeSection, QuestionSource>)(s => k.Read(s, baseDir))))
-            .Append(("jsonl", s => ReadJsonl(s, baseDir))).Append(("pool", s => ReadPool(s, baseDir))).ToList();
         var names = SourceKinds(extensions);
         var section = top.Section("questions");
         if (section is null) return (new QuestionsOptions(), []); // reported once the rest is read
@@ -122,10 +122,7 @@ public static class RecipeLoader
         for (int i = 0; i < items.Count; i++)
         {
             var item = RecipeSection.Expect(section.File, items[i], $"{section.KeyPath("sources")}[{i}]");
-            var present = kinds.Select(k => (k.Read, Section: item.Section(k.Key))).Where(k => k.Section is not null).ToList();
-            if (present.Count != 1)
-                throw new RecipeException(item.File, item.Line, item.Path, $"must have exactly one of {names}");
-            sources.Add((present[0].Read(present[0].Section!), item));
+            sources.Add((ReadSource(item, baseDir, extensions), item));
             item.Done();
         }
         var decontaminate = section.Section("decontaminate");
@@ -138,6 +135,17 @@ public static class RecipeLoader
         };
         section.Done();
         return (options, sources);
+    }
+
+    /// <summary>The one source kind an item holds (`lab:`, `jsonl:`, `pool:`, ...); the caller ends the item.</summary>
+    private static QuestionSource ReadSource(RecipeSection item, string baseDir, RecipeExtensions extensions)
+    {
+        var kinds = extensions.Sources.Select(k => (k.Key, Read: (Func<RecipeSection, QuestionSource>)(s => k.Read(s, baseDir))))
+            .Append(("jsonl", s => ReadJsonl(s, baseDir))).Append(("pool", s => ReadPool(s, baseDir))).ToList();
+        var present = kinds.Select(k => (k.Read, Section: item.Section(k.Key))).Where(k => k.Section is not null).ToList();
+        if (present.Count != 1)
+            throw new RecipeException(item.File, item.Line, item.Path, $"must have exactly one of {SourceKinds(extensions)}");
+        return present[0].Read(present[0].Section!);
     }
 
     private static string SourceKinds(RecipeExtensions extensions) =>
@@ -296,18 +304,25 @@ public static class RecipeLoader
         return source;
     }
 
-    private static IReadOnlyList<TeacherSpec> ReadTeachers(RecipeSection top, string baseDir, RecipeExtensions extensions)
+    private static IReadOnlyList<TeacherSpec> ReadTeachers(RecipeSection top, string baseDir, RecipeExtensions extensions) =>
+        ReadTeacherList(top, "teachers", baseDir, extensions, required: true);
+
+    /// <summary>A list of teachers under <paramref name="key"/> (the recipe's, or the smoke test's extra candidates).</summary>
+    private static List<TeacherSpec> ReadTeacherList(RecipeSection parent, string key, string baseDir, RecipeExtensions extensions, bool required)
     {
+        var recorded = new Teachers.Recorded.RecordedTeacherKind();
         var kinds = extensions.Teachers.Select(k => (k.Key, k.Usage, Read: (Func<string, RecipeSection, TeacherSpec>)((name, s) => k.Read(name, s, baseDir))))
             .Append(("endpoint", "`endpoint: {...}`", (name, s) => new EndpointTeacherSpec { Name = name, Endpoint = ReadEndpoint(s.Section("endpoint")!) }))
+            .Append((recorded.Key, recorded.Usage, (name, s) => recorded.Read(name, s, baseDir)))
             .ToList();
         var usage = OneOf(kinds.Select(k => k.Usage).ToList());
-        var items = top.NonEmptyList("teachers", $"list at least one `- name: X` with {usage}")
-            ?? throw new RecipeException(top.File, top.Line, "teachers", $"is required: a list of `- name: X` with {usage}");
+        var items = parent.NonEmptyList(key, $"list at least one `- name: X` with {usage}");
+        if (required && items is null)
+            throw new RecipeException(parent.File, parent.Line, parent.KeyPath(key), $"is required: a list of `- name: X` with {usage}");
         var teachers = new List<TeacherSpec>();
-        for (int i = 0; i < items.Count; i++)
+        for (int i = 0; i < (items?.Count ?? 0); i++)
         {
-            var s = RecipeSection.Expect(top.File, items[i], $"teachers[{i}]");
+            var s = RecipeSection.Expect(parent.File, items![i], $"{parent.KeyPath(key)}[{i}]");
             s.RequiredString("name");
             var name = s.PlainName("name", null)!;
             var present = kinds.Where(k => s.Has(k.Key)).ToList();

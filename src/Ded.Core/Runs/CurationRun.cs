@@ -77,10 +77,16 @@ public static class CurationRun
                     $"file not found: {benchmarks[i]}; download the benchmark or remove it from the list", recipeText);
     }
 
-    /// <summary>Snapshots the recipe, ingests the questions (idempotent) and draws the missing samples.</summary>
-    public static async Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken)
+    /// <summary>Snapshots the recipe, ingests the questions (idempotent), reads every recorded teacher's file and draws the missing samples.</summary>
+    public static Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, CurationServices services, CancellationToken cancellationToken) =>
+        RolloutAsync(store, run, run.Recipe.Sampling, services, cancellationToken);
+
+    /// <summary>As <see cref="RolloutAsync(RunStore, PreparedRun, CurationServices, CancellationToken)"/>, drawing
+    /// <paramref name="sampling"/>'s M (the smoke test draws one per question; the request keys do not depend on M).</summary>
+    public static async Task<RolloutSummary> RolloutAsync(RunStore store, PreparedRun run, SamplingSettings sampling, CurationServices services,
+        CancellationToken cancellationToken)
     {
-        var (recipe, recipeText, questions, teachers) = run;
+        var (recipe, recipeText, questions, all) = run;
         store.SnapshotRecipe(recipe, recipeText);
         if (recipe.Questions.Decontaminate is not null || recipe.Questions.Dedup is not null)
         {
@@ -89,8 +95,16 @@ public static class CurationRun
         }
         int added = store.IngestQuestions(questions);
         services.Log($"questions: {questions.Count} ({added} new)");
-        var options = new RolloutOptions { Sampling = recipe.Sampling, MaxConcurrency = recipe.MaxConcurrency };
         var clock = StageClock.Start(store);
+        long recordedAdded = 0;
+        foreach (var recorded in all.Select(t => t.Spec).OfType<Teachers.Recorded.RecordedTeacherSpec>())
+        {
+            var read = await RecordedRollout.IngestAsync(store, questions, recorded, sampling, cancellationToken);
+            recordedAdded += read.Added;
+            services.Log(Describe(recorded, read));
+        }
+        var teachers = all.Where(t => t.Spec is not Teachers.Recorded.RecordedTeacherSpec).ToList();
+        var options = new RolloutOptions { Sampling = sampling, MaxConcurrency = recipe.MaxConcurrency };
         var summary = await RolloutStage.RunAsync(store, questions, teachers, options, services.RolloutProgress, cancellationToken);
         services.Log($"rollout: {summary.Total} samples, {summary.AlreadyStored} already stored, {summary.Sent} received now, " +
                      $"{summary.Failed} failed, {summary.AbandonedEarlier} left in flight by an earlier run and resent");
@@ -99,9 +113,14 @@ public static class CurationRun
         if (summary.Failed > 0 && !summary.AllFailed)
             services.Log($"warning: {summary.Failed} of the {summary.Failed + summary.Sent} samples sent failed (causes above); the later stages use " +
                          $"the {summary.AlreadyStored + summary.Sent} stored; run the same command again to retry the failed ones");
-        Timed(store, clock, "rollout", summary.Sent + summary.Failed, services);
+        Timed(store, clock, "rollout", recordedAdded + summary.Sent + summary.Failed, services);
         return summary;
     }
+
+    private static string Describe(Teachers.Recorded.RecordedTeacherSpec t, RecordedSummary s) => s.IsSkipped
+        ? $"recorded {t.Name}: {Path.GetFileName(t.Path)} was read completely by an earlier run of this folder"
+        : $"recorded {t.Name}: {s.Rows} rows of {Path.GetFileName(t.Path)}, {s.Selected} selected by where, {s.Unmatched} not among the recipe's questions, " +
+          $"{s.NoResponse} without a response; {s.Responses} responses to {s.Questions} questions ({s.Empty} empty), {s.Added} stored now";
 
     /// <summary>Verification then the filters.</summary>
     public static async Task<FilterSummary> FilterAsync(RunStore store, Recipe recipe, CurationServices services, CancellationToken cancellationToken)

@@ -28,9 +28,17 @@ public static class Lineage
         Block(text, "  text", q.Text);
         Line(text, "  gold", q.GoldAnswer);
         Line(text, "teacher", $"{t.Teacher} (model {t.Model})");
-        Line(text, "sampling", Invariant($"M={s.SamplesPerQuestion} temperature={s.Temperature} top_p={s.TopP} max_tokens={s.MaxTokens} base_seed={s.Seed} (settings hash {s.Hash()})"));
-        Line(text, "sample", Invariant($"index {t.SampleIndex}, seed {t.Seed}"));
-        Line(text, "request", "key " + t.RequestKey);
+        if (store.RecordedLocation(t.Id) is { } location)
+        {
+            Line(text, "recorded", $"{location} (read from the teacher's file; nothing was requested)");
+            Line(text, "sample", Invariant($"index {t.SampleIndex} of the file's responses to this question, in file order"));
+        }
+        else
+        {
+            Line(text, "sampling", Invariant($"M={s.SamplesPerQuestion} temperature={s.Temperature} top_p={s.TopP} max_tokens={s.MaxTokens} base_seed={s.Seed} (settings hash {s.Hash()})"));
+            Line(text, "sample", Invariant($"index {t.SampleIndex}, seed {t.Seed}"));
+            Line(text, "request", "key " + t.RequestKey);
+        }
         Line(text, "response", Invariant($"finish reason {t.FinishReason}, {t.RawResponse.Length} chars, tokens in {t.InputTokens?.ToString() ?? "?"} out {t.OutputTokens?.ToString() ?? "?"}, latency {t.Latency.TotalMilliseconds:0} ms"));
         Block(text, "  raw", t.RawResponse);
         AppendJudgements(store, t, text);

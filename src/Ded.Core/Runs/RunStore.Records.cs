@@ -74,8 +74,16 @@ public sealed partial class RunStore
     /// <summary>The response and its request's done mark, in the caller's transaction: both or neither survive a kill.</summary>
     internal void InsertTrajectory(SqliteTransaction tx, long attempt, Trajectory t, IReadOnlyList<AttemptFault>? retried)
     {
+        InsertTrajectory(tx, t);
+        var last = RecordRetried(tx, attempt, retried);
+        Exec(tx, "UPDATE requests SET status = 'done', finished_at = $at WHERE attempt = $a", ("$at", Now()), ("$a", last));
+    }
+
+    /// <summary>Adds a trajectory unless its id or request key is stored already; 1 when it was added (recorded ones have no request).</summary>
+    private int InsertTrajectory(SqliteTransaction tx, Trajectory t)
+    {
         var (samplingJson, samplingHash) = SamplingColumns(t.Sampling);
-        Exec(tx, """
+        return Exec(tx, """
             INSERT OR IGNORE INTO trajectories(id, request_key, question_id, teacher, model, sample_index, seed, sampling,
                 sampling_hash, raw_response, reasoning, final_answer_text, finish_reason, input_tokens, output_tokens, latency_ms, created_at)
             VALUES($id, $key, $q, $teacher, $model, $idx, $seed, $sampling, $hash, $raw, $reasoning, $answer, $finish, $in, $out, $lat, $at)
@@ -83,8 +91,6 @@ public sealed partial class RunStore
             ("$idx", t.SampleIndex), ("$seed", t.Seed), ("$sampling", samplingJson), ("$hash", samplingHash),
             ("$raw", t.RawResponse), ("$reasoning", t.Reasoning), ("$answer", t.FinalAnswerText), ("$finish", t.FinishReason),
             ("$in", t.InputTokens), ("$out", t.OutputTokens), ("$lat", t.Latency.TotalMilliseconds), ("$at", Now()));
-        var last = RecordRetried(tx, attempt, retried);
-        Exec(tx, "UPDATE requests SET status = 'done', finished_at = $at WHERE attempt = $a", ("$at", Now()), ("$a", last));
     }
 
     internal void MarkFailed(SqliteTransaction tx, long attempt, RequestFailure failure, IReadOnlyList<AttemptFault>? retried)

@@ -162,6 +162,7 @@ public sealed partial class RunStore : IDisposable
         CREATE INDEX IF NOT EXISTS selections_by_question ON selections(strategy, question_id, rank);
         CREATE TABLE IF NOT EXISTS metrics(stage TEXT NOT NULL, name TEXT NOT NULL, value REAL NOT NULL, recorded_at TEXT NOT NULL,
             PRIMARY KEY(stage, name));
+        CREATE TABLE IF NOT EXISTS recorded(trajectory_id TEXT PRIMARY KEY REFERENCES trajectories(id), location TEXT NOT NULL);
         """;
 
     /// <summary>Adds the columns a folder written before attempts had causes lacks (SQLite has no ADD COLUMN IF NOT EXISTS).</summary>

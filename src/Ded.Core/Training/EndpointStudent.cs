@@ -131,30 +131,53 @@ public sealed class ScoringEndpointStudent : EndpointStudent, IStudentScorer
         _formatPrompt = formatPrompt;
     }
 
-    /// <summary>Entropies need the full distribution, which the API does not return: they are empty.</summary>
+    /// <summary>Log-probabilities and (where the engine sends them, as vLLM's prompt_logprobs do) ranks of the response
+    /// tokens. Entropies need the full distribution, which the API does not return: they are empty. No end-of-turn
+    /// token is scored (the text ends with the response).</summary>
+    /// <remarks>The requests go out at once; the endpoint pipeline's max in flight and rate limits pace them. Each
+    /// distinct prompt is also scored alone, once: its token ids say where the response starts (see
+    /// <see cref="FirstResponseToken"/>).</remarks>
+    /// <exception cref="EndpointException">A text the engine refused (e.g. longer than its context) or a request that failed after its retries.</exception>
     public async Task<IReadOnlyList<TokenScores>> ScoreAsync(IReadOnlyList<SftExample> examples, CancellationToken cancellationToken)
     {
-        var result = new TokenScores[examples.Count];
-        for (int i = 0; i < examples.Count; i++)
-        {
-            var prefix = _formatPrompt(examples[i].Prompt);
-            var scored = await _scorer.ScoreAsync(prefix + examples[i].Response, cancellationToken).ConfigureAwait(false);
-            result[i] = new TokenScores(ResponseLogProbs(scored, prefix.Length), []);
-        }
-        return result;
+        var prefixes = examples.Select(e => e.Prompt).Distinct(StringComparer.Ordinal)
+            .ToDictionary(p => p, p => _scorer.ScoreAsync(_formatPrompt(p), cancellationToken), StringComparer.Ordinal);
+        return await Task.WhenAll(examples.Select(e => ScoreOneAsync(e, prefixes[e.Prompt], cancellationToken))).ConfigureAwait(false);
     }
 
-    /// <summary>The tokens after the first <paramref name="prefixChars"/> characters (a token straddling the boundary counts as the response's).</summary>
-    internal static double[] ResponseLogProbs(TokenLogProbs scored, int prefixChars)
+    private async Task<TokenScores> ScoreOneAsync(SftExample example, Task<TokenLogProbs> prefixScores, CancellationToken ct)
     {
-        int chars = 0, first = scored.Tokens.Count;
-        for (int t = 0; t < scored.Tokens.Count; t++)
+        var prefix = _formatPrompt(example.Prompt);
+        var scored = await _scorer.ScoreAsync(prefix + example.Response, ct).ConfigureAwait(false);
+        int first = FirstResponseToken(scored, await prefixScores.ConfigureAwait(false), prefix.Length);
+        return new TokenScores([.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)], [])
         {
-            if (chars >= prefixChars && scored.Tokens[t].Length > 0) { first = t; break; }
-            chars += scored.Tokens[t].Length;
-            if (chars > prefixChars) { first = t; break; }
+            Ranks = scored.Ranks.Count == scored.LogProbs.Count ? [.. scored.Ranks.Skip(first).Select(r => r ?? 0)] : [],
+        };
+    }
+
+    /// <summary>The index of the first response token of <paramref name="whole"/> (prompt + response). With token ids
+    /// for both (vLLM's prompt_token_ids): the first id where the whole text departs from the prompt scored alone, so a
+    /// token merging the prompt's end with the response's start counts as the response's. Why ids, not the decoded
+    /// tokens' lengths: vLLM decodes no text for the first token (e.g. <c>&lt;|im_start|&gt;</c>) and decodes a token
+    /// holding part of a UTF-8 character as U+FFFD, so character counts drift. Without ids: the first token after the
+    /// first <paramref name="prefixChars"/> characters (a token straddling the boundary counts as the response's).</summary>
+    internal static int FirstResponseToken(TokenLogProbs whole, TokenLogProbs? prefix, int prefixChars)
+    {
+        if (prefix is { Ids.Count: > 0 } && whole.Ids.Count > 0)
+        {
+            int common = 0;
+            while (common < prefix.Ids.Count && common < whole.Ids.Count && prefix.Ids[common] == whole.Ids[common]) common++;
+            return common;
         }
-        return [.. scored.LogProbs.Skip(first).Select(lp => lp ?? double.NaN)];
+        int chars = 0;
+        for (int t = 0; t < whole.Tokens.Count; t++)
+        {
+            if (chars >= prefixChars && whole.Tokens[t].Length > 0) return t;
+            chars += whole.Tokens[t].Length;
+            if (chars > prefixChars) return t;
+        }
+        return whole.Tokens.Count;
     }
 
     protected override void Dispose(bool disposing)

@@ -37,6 +37,11 @@ public sealed record StudentSample(string Text, bool IsTruncated)
 public sealed record TokenScores(IReadOnlyList<double> LogProbs, IReadOnlyList<double> EntropiesBits)
 {
     public IReadOnlyList<int> Ranks { get; init; } = [];
+
+    /// <summary>True when the last token is the end-of-sequence the scorer appended (the in-process student counts it,
+    /// as its SFT loss does); the teacher-fit signals leave it out, as the RSR reference leaves out the end marker.</summary>
+    public bool EndsWithEndToken { get; init; }
+
     public double MeanLossNats => LogProbs.Count == 0 ? double.NaN : -LogProbs.Average();
     public double MeanEntropyBits => EntropiesBits.Count == 0 ? double.NaN : EntropiesBits.Average();
 }

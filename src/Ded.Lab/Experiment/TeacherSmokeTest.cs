@@ -2,6 +2,7 @@ using Ded.Evaluation;
 using Ded.Reports;
 using Ded.Runs;
 using Ded.Selection;
+using Ded.TeacherSelection;
 using Ded.Training;
 
 namespace Ded.Lab.Experiment;
@@ -88,19 +89,12 @@ internal static class TeacherSmokeTest
         return new(name, rho.Mean, teachers[Array.IndexOf(signal, signal.Max())]) { Low = rho.Low, High = rho.High, Teachers = rho.N };
     }
 
-    /// <summary>
-    /// RSR over a corpus as the reference implementation aggregates it (UmeanNever/RankSurprisalRatio@1c908ee,
-    /// rsr_cal.py compute_sample_metrics): the mean over responses of each one's mean clipped rank, over the mean over
-    /// responses of each one's mean surprisal (nats). Ranks are clipped at r = 100, its default; the lab's 99-character
-    /// vocabulary never reaches the clip. NaN when the student gave no ranks.
-    /// </summary>
-    internal static double RankSurprisalRatio(IReadOnlyList<TokenScores> scores)
+    /// <summary>The teacher's Rank-Surprisal Ratio as select-teacher computes it (one implementation of the reference);
+    /// NaN when the student gave no ranks.</summary>
+    private static double RankSurprisalRatio(IReadOnlyList<TokenScores> scores)
     {
-        const int Clip = 100;
-        var scored = scores.Where(s => s.Ranks.Count > 0 && s.Ranks.Count == s.LogProbs.Count).ToList();
-        if (scored.Count == 0) return double.NaN;
-        double rank = scored.Average(s => s.Ranks.Average(r => (double)Math.Min(r, Clip)));
-        double surprisal = scored.Average(s => s.MeanLossNats);
-        return rank / Math.Max(surprisal, 1e-12);
+        var scored = scores.Select((s, i) => TeacherSignals.Of(i.ToString(System.Globalization.CultureInfo.InvariantCulture), s))
+            .OfType<TrajectorySignal>().ToList();
+        return scored.Count == 0 ? double.NaN : TeacherSignals.Aggregate(scored, 0).Rsr ?? double.NaN;
     }
 }

@@ -102,6 +102,8 @@ public class ServedStudentRunTests
         var scores = (await remote.ScoreAsync([example], CancellationToken.None)).Single();
         var inProcess = (await localScorer.ScoreAsync([example], CancellationToken.None)).Single();
         Assert.Equal(inProcess.LogProbs.Take(example.Response.Length), scores.LogProbs); // the in-process score adds EOS
+        Assert.Equal(inProcess.Ranks.Take(example.Response.Length), scores.Ranks);       // vLLM's prompt_logprobs rank, as ded serve sends it
+        Assert.NotEmpty(scores.Ranks);
         Assert.Empty(scores.EntropiesBits);
         Assert.IsNotAssignableFrom<ITrainableStudent>(remote); // trained elsewhere: the capability is absent, nothing throws
     }

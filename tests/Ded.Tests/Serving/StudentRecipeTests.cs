@@ -85,6 +85,24 @@ public class StudentRecipeTests
     public void ScoringKeepsTheTokensAfterThePrompt(string[] tokens, int prefixChars, double[] expected)
     {
         var logProbs = tokens.Select((_, i) => i == 0 ? (double?)null : -i).ToArray();
-        Assert.Equal(expected, ScoringEndpointStudent.ResponseLogProbs(new TokenLogProbs(tokens, logProbs), prefixChars));
+        var scored = new TokenLogProbs(tokens, logProbs);
+        Assert.Equal(expected, logProbs.Skip(ScoringEndpointStudent.FirstResponseToken(scored, null, prefixChars)).Select(lp => lp!.Value));
+    }
+
+    // Token ids decide where they are known (vLLM's prompt_token_ids), whatever the decoded texts: vLLM sends none for
+    // the first token (here <|im_start|>, 12 characters) and U+FFFD for a piece of a UTF-8 character.
+    public static TheoryData<int[], int[], int> ResponseIds => new()
+    {
+        { [151644, 872, 198, 151645, 198], [151644, 872, 198], 3 },    // the prompt's ids, then the response's
+        { [151644, 872, 1700, 42], [151644, 872, 198], 2 },            // the prompt's last token merged with the response's first
+        { [151644, 872, 198], [151644, 872, 198], 3 },                 // an empty response
+    };
+
+    [Theory]
+    [MemberData(nameof(ResponseIds))]
+    public void WithTokenIdsTheResponseStartsWhereTheIdsDepartFromThePromptAlone(int[] whole, int[] prompt, int expected)
+    {
+        static TokenLogProbs Scored(int[] ids) => new([.. ids.Select((_, i) => i == 0 ? "" : "\ufffd")], [.. ids.Select((_, i) => i == 0 ? (double?)null : -1)]) { Ids = ids };
+        Assert.Equal(expected, ScoringEndpointStudent.FirstResponseToken(Scored(whole), Scored(prompt), prefixChars: 40));
     }
 }

@@ -32,9 +32,35 @@ public sealed class ShippedRecipeTests
         Assert.Equal((16384, TextUnit.Tokens, true, true), (r.Filters.MaxLength, r.Filters.LengthUnit, r.Filters.RequireThinkPairing, r.Filters.RequireCorrect));
         Assert.True(File.Exists(r.Tokenizer), r.Tokenizer);
         Assert.Equal((VerifierSpec.Math, 6), (r.Verifier.Kind, r.Verifier.FloatRounding));
-        Assert.Equal((8, 0.5), (r.Compression.K, r.Compression.Threshold));
+        Assert.Equal((true, 8, 0.5), (r.Compression.Enabled, r.Compression.K, r.Compression.Threshold));
+        var student = Assert.IsType<Training.EndpointStudentSpec>(r.Student);
+        Assert.Equal(("Qwen/Qwen2.5-32B-Instruct", "chatml"), (student.Endpoint.Model, student.ChatTemplate)); // chatml: it also scores, for the signals
         Assert.Equal((4, TextUnit.Chars), (r.Diversity.P, r.Diversity.Distance));
         Assert.Equal([Export.ExportFormat.LlamaFactory, Export.ExportFormat.Trl], r.Export.Formats);
+    }
+
+    /// <summary>DED's first stage: the teacher above and the paper's other candidates, trained by LLaMA-Factory on the
+    /// base student, evaluated avg@16 on AIME 2024 and MATH-500, with the signals over 200 responses per teacher.</summary>
+    [Fact]
+    public void S1kMathRecipeSelectsTheTeacherAsThePaperDid()
+    {
+        var s = Load("ded-s1k-math.yaml").SelectTeacher!;
+        Assert.Equal(["deepseek-r1", "qwen3-235b"], s.Candidates.Select(c => c.Name));
+        Assert.Equal((Ded.Data.Engines.TrainingEngine.LlamaFactory, "Qwen/Qwen2.5-32B-Instruct", "qwen"), (s.Engine, s.BaseModel, s.Template));
+        Assert.Equal(["aime24", "math500"], s.Evaluation.Benchmarks.Select(b => b.Name));
+        Assert.All(s.Evaluation.Benchmarks, b => Assert.True(File.Exists(((PoolSource)b.Source).Path), b.Name));
+        Assert.Equal((16, 0.6, 0.95), (s.Evaluation.Samples, s.Evaluation.Temperature, s.Evaluation.TopP));
+        Assert.Equal((200, 100), (s.Signals.Responses, s.Signals.RankClip));
+    }
+
+    [Theory]
+    [InlineData("ded-codeforces.yaml")]
+    [InlineData("ded-mixed.yaml")]
+    public void TheOtherPaperRecipesCompressWithTheServedStudent(string name)
+    {
+        var r = Load(name);
+        Assert.True(r.Compression.Enabled);
+        Assert.Equal("Qwen/Qwen2.5-32B-Instruct", Assert.IsType<Training.EndpointStudentSpec>(r.Student).Endpoint.Model);
     }
 
     [Fact]

@@ -63,7 +63,7 @@ public sealed class BadInputTests
         { "tab at line 13", Head + Jsonl + "sampling:\n  seed: 1\n\tmax_tokens: 10\n", Good,
           "r.yaml:13: is not valid YAML: is indented with a tab; YAML indents with spaces only" },
         { "teachers: [] at line 7", "name: bad\n" + Jsonl + "teachers: []\nfilters: { length_unit: chars }\n", Good,
-          "r.yaml:7: teachers is empty: list at least one `- name: X` with `lab: NAME` or `endpoint: {...}`" },
+          "r.yaml:7: teachers is empty: list at least one `- name: X` with `lab: NAME`, `endpoint: {...}` or `recorded: { path, question_field, response_field }`" },
         { "duplicate YAML key", Head + Jsonl + "sampling:\n  seed: 1\nsampling:\n  seed: 2\n", Good,
           "r.yaml:13: is not valid YAML: Duplicate key sampling" },
         { "recipe not UTF-8", Head + Jsonl + "export:\n  system: caf<0xE9>\n", Good,

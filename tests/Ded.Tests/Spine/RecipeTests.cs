@@ -49,7 +49,7 @@ public class RecipeTests
         { "bad enum", Minimal + "filters:\n  length_unit: char\n", "bad.yaml:5: filters.length_unit must be one of chars, tokens (got 'char') (did you mean 'chars'?)" },
         { "top-level typo", Minimal + "sampeling:\n  seed: 1\n", "bad.yaml:4: unknown key 'sampeling' in the recipe (did you mean 'sampling'?)" },
         { "bool", Minimal + "filters:\n  think_pairing: yes please\n", "bad.yaml:5: filters.think_pairing must be true or false (got 'yes please')" },
-        { "no teachers", "sampling:\n  seed: 1\n", "bad.yaml:1: teachers is required: a list of `- name: X` with `lab: NAME` or `endpoint: {...}`" },
+        { "no teachers", "sampling:\n  seed: 1\n", "bad.yaml:1: teachers is required: a list of `- name: X` with `lab: NAME`, `endpoint: {...}` or `recorded: { path, question_field, response_field }`" },
         { "unknown lab teacher", "teachers:\n  - name: o\n    lab: oracel\n", "bad.yaml:3: teachers[0].lab unknown lab teacher 'oracel' (known: oracle, careful, verbose, explorer) (did you mean 'oracle'?)" },
         { "missing jsonl", Minimal + "questions:\n  sources:\n    - jsonl:\n        path: nowhere.jsonl\n", "bad.yaml:7: questions.sources[0].jsonl.path file not found: /tmp/ded-recipes/nowhere.jsonl" },
         { "export format", Minimal + "export:\n  formats: [llamafactory, tlr]\n", "bad.yaml:5: export.formats[1] must be one of llamafactory, trl, parquet (got 'tlr') (did you mean 'trl'?)" },
