@@ -11,7 +11,7 @@ public class ServeCommandTests
         { ["--checkpoint", "/nonexistent/ckpt"], "error: --checkpoint: /nonexistent/ckpt is not a folder; pass a lab student checkpoint folder (written by LabStudent.Save or a training run's CheckpointDir)" },
         { ["--checkpoint", "/", "--lab-teacher", "oracle"], "error: ded serve needs exactly one of --checkpoint DIR or --lab-teacher NAME" },
         { ["--checkpoint", "/"], "error: --checkpoint: /config.json: no checkpoint config; save a checkpoint there first" },
-        { ["--lab-teacher", "sage"], "error: --lab-teacher: unknown lab teacher 'sage' (known: oracle, careful, verbose, explorer)" },
+        { ["--lab-teacher", "sage"], "error: --lab-teacher: unknown lab teacher 'sage' (known: oracle, careful, granular, terse, verbose, explorer, answer-first, sloppy)" },
         { ["--lab-teacher", "oracle", "--max-concurrent", "0"], "error: --max-concurrent must be in 1..1024 (got 0)" },
         { ["--lab-teacher", "oracle", "--max-request-bytes", "100"], "error: --max-request-bytes must be in 1024..268435456 (got 100)" },
         { ["--lab-teacher", "oracle", "--cors-origin", "localhost:3000"], "error: --cors-origin: 'localhost:3000' is not an origin; give scheme://host[:port], e.g. http://localhost:3000" },

@@ -17,7 +17,7 @@ public class RecipeTests
     {
         var recipe = RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"), LabExtension.Kinds);
         Assert.Equal("lab", recipe.Name);
-        Assert.Equal(["oracle", "careful", "verbose", "explorer"], recipe.Teachers.Cast<LabTeacherSpec>().Select(t => t.Lab));
+        Assert.Equal(["oracle", "careful", "granular", "terse", "verbose", "explorer", "answer-first", "sloppy"], recipe.Teachers.Cast<LabTeacherSpec>().Select(t => t.Lab));
         Assert.Equal(8, recipe.Sampling.SamplesPerQuestion);
         Assert.Equal(0.7, recipe.Sampling.Temperature);
         Assert.Equal(TextUnit.Chars, recipe.Filters.LengthUnit);
@@ -50,7 +50,7 @@ public class RecipeTests
         { "top-level typo", Minimal + "sampeling:\n  seed: 1\n", "bad.yaml:4: unknown key 'sampeling' in the recipe (did you mean 'sampling'?)" },
         { "bool", Minimal + "filters:\n  think_pairing: yes please\n", "bad.yaml:5: filters.think_pairing must be true or false (got 'yes please')" },
         { "no teachers", "sampling:\n  seed: 1\n", "bad.yaml:1: teachers is required: a list of `- name: X` with `lab: NAME`, `endpoint: {...}` or `recorded: { path, question_field, response_field }`" },
-        { "unknown lab teacher", "teachers:\n  - name: o\n    lab: oracel\n", "bad.yaml:3: teachers[0].lab unknown lab teacher 'oracel' (known: oracle, careful, verbose, explorer) (did you mean 'oracle'?)" },
+        { "unknown lab teacher", "teachers:\n  - name: o\n    lab: oracel\n", "bad.yaml:3: teachers[0].lab unknown lab teacher 'oracel' (known: oracle, careful, granular, terse, verbose, explorer, answer-first, sloppy) (did you mean 'oracle'?)" },
         { "missing jsonl", Minimal + "questions:\n  sources:\n    - jsonl:\n        path: nowhere.jsonl\n", "bad.yaml:7: questions.sources[0].jsonl.path file not found: /tmp/ded-recipes/nowhere.jsonl" },
         { "export format", Minimal + "export:\n  formats: [llamafactory, tlr]\n", "bad.yaml:5: export.formats[1] must be one of llamafactory, trl, parquet (got 'tlr') (did you mean 'trl'?)" },
         { "not yaml", "teachers: [\n", "bad.yaml:1: is not valid YAML: opens a `[` list that is never closed with `]`" },
