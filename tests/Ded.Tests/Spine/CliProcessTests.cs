@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Ded.Recipes;
 using Ded.Runs;
+using Ded.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit;
 
@@ -90,7 +91,8 @@ public partial class CliProcessTests
         var folder = dir.File("lab");
         // Simulated endpoint latency keeps the rollout running long enough (~3 s) to be killed in the middle.
         string[] command = ["lab", "--quick", "--curation-only", "--out", folder, "--lab-latency-ms", "100"];
-        int samples = LabRecipe.QuickQuestionsPerSource * 4 * LabRecipe.QuickSamplesPerQuestion;
+        int teachers = RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"), LabExtension.Kinds).Teachers.Count;
+        int samples = LabRecipe.QuickQuestionsPerSource * teachers * LabRecipe.QuickSamplesPerQuestion;
 
         using (var first = Spine.StartCli(command))
         {
