@@ -204,7 +204,7 @@ public static partial class RecipeLoader
     /// <summary>A pool or benchmark file: its full path, in a format the pool reader reads (the file itself is read when the run starts).</summary>
     private static string ReadPoolPath(RecipeSection s, YamlNode? at, string key, string path, string baseDir)
     {
-        if (!Data.Pools.PoolRecordReader.Formats.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()))
+        if (!Data.Pools.PoolRecordReader.CanRead(path))
             throw s.Error(at!, key, $"must name a {Data.Pools.PoolRecordReader.FormatNames} file (got '{path}')");
         return System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, path));
     }

@@ -21,9 +21,12 @@ internal static class PoolRecordReader
         };
 
     /// <summary>The file endings read, for recipe checks and messages.</summary>
-    public static readonly IReadOnlyList<string> Formats = [".jsonl", ".ndjson", ".json", ".parquet"];
+    private static readonly IReadOnlyList<string> Formats = [".jsonl", ".ndjson", ".json", ".parquet"];
 
     public const string FormatNames = ".jsonl, .ndjson, .json (array) or .parquet";
+
+    /// <summary>Whether the file's ending is one of <see cref="Formats"/> (checked at recipe load, before any work).</summary>
+    public static bool CanRead(string path) => Formats.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     private static async IAsyncEnumerable<PoolRecord> ReadJsonLinesAsync(string path, [EnumeratorCancellation] CancellationToken ct)
     {

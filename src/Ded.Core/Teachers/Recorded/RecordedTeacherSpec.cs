@@ -62,7 +62,7 @@ public sealed class RecordedTeacherKind : ITeacherKind
             "must be a mapping: `recorded: { path: FILE, question_field: F, response_field: F }`");
         var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(baseDir, s.RequiredString("path")));
         if (!File.Exists(path)) throw s.Error(s.Node("path")!, "path", $"file not found: {path}");
-        if (!Data.Pools.PoolRecordReader.Formats.Contains(System.IO.Path.GetExtension(path).ToLowerInvariant()))
+        if (!Data.Pools.PoolRecordReader.CanRead(path))
             throw s.Error(s.Node("path")!, "path", $"is not a format Ded reads ({System.IO.Path.GetFileName(path)}): use {Data.Pools.PoolRecordReader.FormatNames}; decompress .zst or .gz files first");
         var where = s.Section("where");
         var spec = new RecordedTeacherSpec
