@@ -154,7 +154,8 @@ class SeccompProgram:
 CGROUP_FILES = {
     ("memory", 2): {"limit": "memory.max", "swap": "memory.swap.max", "events": "memory.events"},
     ("memory", 1): {"limit": "memory.limit_in_bytes", "swap": "memory.memsw.limit_in_bytes",
-                    "events": "memory.oom_control", "peak": "memory.max_usage_in_bytes"},
+                    "events": "memory.oom_control", "peak": "memory.max_usage_in_bytes",
+                    "failures": "memory.failcnt", "swap_failures": "memory.memsw.failcnt"},
     ("pids", 2): {"limit": "pids.max"},
     ("pids", 1): {"limit": "pids.max"},
     ("cpuacct", 2): {"usage": "cpu.stat"},  # core file of every v2 cgroup: usage_usec, no controller needed
@@ -177,6 +178,12 @@ class Cgroup:
             return os.read(fd, 4096).decode()
         finally:
             os.close(fd)
+
+    def exists(self, key):
+        try:
+            return key in self.files and os.stat(self.files[key], dir_fd=self.fd) is not None
+        except FileNotFoundError:
+            return False  # no swap accounting on this kernel
 
     def write(self, key, value):
         if key not in self.files:
@@ -333,6 +340,16 @@ class Cgroups:
     def oom_kills(self):
         group = self.groups.get("memory")
         return group.field("events", "oom_kill") if group is not None else 0
+
+    def limit_hits(self):
+        """How often an allocation met the limit. Not every such allocation ends in an OOM kill: a write to tmpfs can
+        fail with ENOMEM instead, depending on the kernel, and a program may survive that (seen on CI's kernel)."""
+        group = self.groups.get("memory")
+        if group is None:
+            return 0
+        if group.version == 2:
+            return group.field("events", "oom")
+        return sum(int(group.read(key)) for key in ("failures", "swap_failures") if group.exists(key))
 
     def reset_peak(self):
         group = self.groups.get("memory")
@@ -589,7 +606,7 @@ def run_test(z, job, index, budget):
             run_child(job, index, fds, z)
         status, over = wait_within_limits(job, pid, clock)
         kill_leftovers()
-        cpu, memory_limit = clock.cpu_seconds(), clock.oom_killed()
+        cpu, memory_limit = clock.cpu_seconds(), clock.oom_killed() or clock.limit_reached()
         sizes = [os.fstat(fd).st_size for fd in fds[1:4]]
         kept_out = min(sizes[0], job["max_output_bytes"], budget)
         kept_report = min(sizes[2], job["max_output_bytes"], budget - kept_out)
@@ -634,6 +651,7 @@ class TestClock:
         self.cgroup_start = z.cgroups.cpu_seconds()
         self.reaped_start = children_cpu()
         self.oom_start = z.cgroups.oom_kills()
+        self.hits_start = z.cgroups.limit_hits()
         z.cgroups.reset_peak()
         self.start = time.monotonic()
 
@@ -644,6 +662,9 @@ class TestClock:
 
     def oom_killed(self):
         return self.z.cgroups.oom_kills() > self.oom_start
+
+    def limit_reached(self):
+        return self.z.cgroups.limit_hits() > self.hits_start
 
     def unqueued_wall(self, pid):
         return time.monotonic() - self.start - queued_seconds(self.z.proc_fd, pid)
