@@ -60,11 +60,18 @@ public static class LabBaseStudent
         }
         log($"base student: pretraining {options.Steps} steps on {options.Examples} plain reasoning traces (once; saved to {dir})");
         var student = LabStudent.Create(options.Model, options.Seed);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int every = Math.Max(1, options.Steps / 20);
         // Loss on the responses only: the question text is random digits, and predicting it would only spend capacity.
         var report = student.Sft(Corpus(options), new TrainOptions
         {
             Steps = options.Steps, BatchSize = options.BatchSize, LearningRate = options.LearningRate, Seed = options.Seed,
-        }, ct);
+        }, ct, (step, loss) =>
+        {
+            if (step % every != 0 || step == options.Steps) return;
+            var left = clock.Elapsed * ((options.Steps - step) / (double)step);
+            log($"base student: step {step}/{options.Steps}, loss {loss:0.###}, about {left.TotalMinutes:0.#} min left");
+        });
         Directory.CreateDirectory(dir);
         student.Save(dir);
         File.WriteAllText(fingerprintPath, JsonSerializer.Serialize(new

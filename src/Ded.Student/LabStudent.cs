@@ -55,9 +55,11 @@ public sealed partial class LabStudent : IDisposable
     public TrainReport Pretrain(IEnumerable<(string Prompt, string Response)> examples, TrainOptions options, CancellationToken ct) =>
         Train(examples.Select(e => TokenizedExample.ForPretraining(Tokenizer, FormatPrompt(e.Prompt) + e.Response)).ToList(), options, ct);
 
-    /// <summary>Supervised fine-tuning: the loss covers the response and EOS only.</summary>
-    public TrainReport Sft(IEnumerable<(string Prompt, string Response)> examples, TrainOptions options, CancellationToken ct) =>
-        Train(examples.Select(e => TokenizedExample.ForSft(Tokenizer, FormatPrompt(e.Prompt), e.Response)).ToList(), options, ct);
+    /// <summary>Supervised fine-tuning: the loss covers the response and EOS only. <paramref name="onStep"/> hears
+    /// (step just finished, its loss).</summary>
+    public TrainReport Sft(IEnumerable<(string Prompt, string Response)> examples, TrainOptions options, CancellationToken ct,
+        Action<int, float>? onStep = null) =>
+        Train(examples.Select(e => TokenizedExample.ForSft(Tokenizer, FormatPrompt(e.Prompt), e.Response)).ToList(), options, ct, onStep);
 
     /// <summary>Completions of the prompts (formatted here), in order.</summary>
     public IReadOnlyList<Completion> Generate(IReadOnlyList<string> prompts, GenerateOptions options, CancellationToken ct)
@@ -84,9 +86,9 @@ public sealed partial class LabStudent : IDisposable
         return Trainer.MeanLoss(Model, examples, Model.Config.BlockSize, batchSize: 16, ct);
     }
 
-    private TrainReport Train(List<TokenizedExample> examples, TrainOptions options, CancellationToken ct)
+    private TrainReport Train(List<TokenizedExample> examples, TrainOptions options, CancellationToken ct, Action<int, float>? onStep = null)
     {
-        var report = Trainer.Train(Model, Tokenizer, examples, options with { Threads = options.Threads > 0 ? options.Threads : threads }, null, null, ct);
+        var report = Trainer.Train(Model, Tokenizer, examples, options with { Threads = options.Threads > 0 ? options.Threads : threads }, null, onStep, ct);
         Step += report.Losses.Count;
         return report;
     }
