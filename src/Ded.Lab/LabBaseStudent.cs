@@ -6,15 +6,19 @@ using Ded.Student.Training;
 
 namespace Ded.Lab;
 
-/// <summary>How the lab's base student is pretrained: reasoning traces in the plain style over every lab family, loss on the response.</summary>
+/// <summary>How the lab's base student is pretrained, in two phases, loss on the response: reasoning traces in the plain
+/// style over every lab family (<see cref="Steps"/>), then the same style with a habit, forgetting carries
+/// (<see cref="HabitSteps"/>), as a real student's pretraining is followed by training on a weaker model's data.</summary>
 public sealed record LabBaseOptions
 {
     public TinyGptConfig Model { get; init; } = new() { BlockSize = 512 }; // the longest teacher trace at the evaluated difficulties fits
-    public int Examples { get; init; } = 8000;      // distinct problems; the small families run out of distinct easy ones much past this
+    public int Examples { get; init; } = 8000;      // distinct problems per phase; the small families run out of distinct easy ones much past this
     public int MaxDifficulty { get; init; } = 5;     // the easy ones get learnt, the hard ones do not: room for distillation
-    public int Steps { get; init; } = 1000;
+    public int Steps { get; init; } = 4000;          // measured: 1,000 steps left the base unable to copy digits from its prompt
+    public int HabitSteps { get; init; } = 1000;     // about one pass over the habit corpus
     public int BatchSize { get; init; } = 8;
     public double LearningRate { get; init; } = 2e-3;
+    public double HabitLearningRate { get; init; } = 1e-3;
     public float Temperature { get; init; } = 1f;    // the plain style's slips at this temperature: a mediocre reasoner
     public int Seed { get; init; } = 1;
 
@@ -33,13 +37,18 @@ public static class LabBaseStudent
 {
     private const string FingerprintFile = "base.json";
 
-    /// <summary>The pretraining corpus: each problem with one trace in the plain style (<see cref="LabTeachers.BaseStyle"/>).</summary>
+    /// <summary>Both phases' corpora together (what the lab keeps out of its evaluation sets).</summary>
     public static IReadOnlyList<(string Prompt, string Response)> Corpus(LabBaseOptions options) =>
+        [.. Phase(options, LabTeachers.BaseStyle, 0), .. Phase(options, LabTeachers.HabitStyle, 1)];
+
+    /// <summary>One phase's corpus: each problem with one trace in the style, problems drawn apart from the seeds the
+    /// lab draws its train and eval pools with.</summary>
+    private static (string Prompt, string Response)[] Phase(LabBaseOptions options, string style, int phase) =>
         LabWorld.Pool(new LabPoolOptions
         {
             Families = LabWorld.Families, Count = options.Examples, MinDifficulty = 1, MaxDifficulty = options.MaxDifficulty,
-            Seed = options.Seed + 1_000_000, // apart from the seeds the lab draws its train and eval pools with
-        }).Select((p, i) => (p.Question, LabTeachers.Write(LabTeachers.BaseStyle, p.Question, options.Seed * 1_000_003 + i, options.Temperature))).ToArray();
+            Seed = options.Seed + 1_000_000 * (phase + 1),
+        }).Select((p, i) => (p.Question, LabTeachers.Write(style, p.Question, options.Seed * 1_000_003 + 1_000_000 * phase + i, options.Temperature))).ToArray();
 
     /// <summary>Whether <paramref name="dir"/> holds a base checkpoint built from these options.</summary>
     public static bool Matches(string dir, LabBaseOptions options)
@@ -52,33 +61,49 @@ public static class LabBaseStudent
     /// <summary>Loads the base checkpoint in <paramref name="dir"/> when it was built from these options; else pretrains and saves it.</summary>
     public static LabStudent LoadOrPretrain(string dir, LabBaseOptions options, Action<string> log, CancellationToken ct)
     {
-        string fingerprintPath = Path.Combine(dir, FingerprintFile);
         if (Matches(dir, options))
         {
             log($"base student: {dir} (fingerprint {options.Fingerprint()})");
             return LabStudent.Load(dir);
         }
-        log($"base student: pretraining {options.Steps} steps on {options.Examples} plain reasoning traces (once; saved to {dir})");
+        log($"base student: pretraining {options.Steps} + {options.HabitSteps} steps on plain reasoning traces (once; saved to {dir})");
         var student = LabStudent.Create(options.Model, options.Seed);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        int every = Math.Max(1, options.Steps / 20);
-        // Loss on the responses only: the question text is random digits, and predicting it would only spend capacity.
-        var report = student.Sft(Corpus(options), new TrainOptions
-        {
-            Steps = options.Steps, BatchSize = options.BatchSize, LearningRate = options.LearningRate, Seed = options.Seed,
-        }, ct, (step, loss) =>
-        {
-            if (step % every != 0 || step == options.Steps) return;
-            var left = clock.Elapsed * ((options.Steps - step) / (double)step);
-            log($"base student: step {step}/{options.Steps}, loss {loss:0.###}, about {left.TotalMinutes:0.#} min left");
-        });
+        var reasoning = Train(student, Phase(options, LabTeachers.BaseStyle, 0), options.Steps, options.LearningRate, options, "reasoning", log, ct);
+        var habit = Train(student, Phase(options, LabTeachers.HabitStyle, 1), options.HabitSteps, options.HabitLearningRate, options, "habit", log, ct);
+        Save(student, dir, options, reasoning, habit);
+        return student;
+    }
+
+    /// <summary>Writes the checkpoint and its fingerprint file.</summary>
+    private static void Save(LabStudent student, string dir, LabBaseOptions options, TrainReport reasoning, TrainReport habit)
+    {
         Directory.CreateDirectory(dir);
         student.Save(dir);
-        File.WriteAllText(fingerprintPath, JsonSerializer.Serialize(new
+        File.WriteAllText(Path.Combine(dir, FingerprintFile), JsonSerializer.Serialize(new
         {
-            fingerprint = options.Fingerprint(), options, final_loss = report.Losses[^1], seconds = report.Elapsed.TotalSeconds,
+            fingerprint = options.Fingerprint(), options,
+            final_loss = new { reasoning = reasoning.Losses[^1], habit = habit.Losses[^1] },
+            seconds = new { reasoning = reasoning.Elapsed.TotalSeconds, habit = habit.Elapsed.TotalSeconds },
         }, new JsonSerializerOptions { WriteIndented = true }));
-        log($"base student: final loss {report.Losses[^1]:0.###} after {report.Elapsed.TotalSeconds:0}s");
-        return student;
+    }
+
+    /// <summary>One phase. Loss on the responses only: the question text is random digits, and predicting it would only
+    /// spend capacity.</summary>
+    private static TrainReport Train(LabStudent student, (string Prompt, string Response)[] corpus, int steps, double learningRate,
+        LabBaseOptions options, string phase, Action<string> log, CancellationToken ct)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        int every = Math.Max(1, steps / 20);
+        var report = student.Sft(corpus, new TrainOptions
+        {
+            Steps = steps, BatchSize = options.BatchSize, LearningRate = learningRate, Seed = options.Seed,
+        }, ct, (step, loss) =>
+        {
+            if (step % every != 0 || step == steps) return;
+            var left = clock.Elapsed * ((steps - step) / (double)step);
+            log($"base student, {phase}: step {step}/{steps}, loss {loss:0.###}, about {left.TotalMinutes:0.#} min left");
+        });
+        log($"base student, {phase}: final loss {report.Losses[^1]:0.###} after {report.Elapsed.TotalSeconds:0}s");
+        return report;
     }
 }

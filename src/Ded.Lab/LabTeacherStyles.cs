@@ -16,10 +16,14 @@ internal abstract class LabTeacherStyle
 
     protected virtual LabGranularity Granularity => LabGranularity.Plain;
 
+    /// <summary>Chance of forgetting the carry of a sum or the borrow of a difference: a habit, not a slip, so it does
+    /// not cool with temperature.</summary>
+    protected virtual double ForgetsCarry => 0;
+
     /// <summary>The response; <paramref name="slip"/> overrides the style's own slips (a forced wrong answer).</summary>
     public string Answer(string question, Random rng, float temperature, Slip? slip = null)
     {
-        slip ??= new Slip(rng, SlipRate * Math.Clamp(temperature, 0, 2));
+        slip ??= new Slip(rng, SlipRate * Math.Clamp(temperature, 0, 2), ForgetsCarry);
         if (LabWorld.Solve(question, slip, Granularity) is not { } solved)
             return "<think>\nI do not recognise this kind of problem.\n</think>\n\nI cannot answer this.";
         var think = new StringBuilder();
@@ -66,11 +70,21 @@ internal static class Phrases
 
 /// <summary>The base student's pretraining style: every step, plainly, with more slips than any teacher but the sloppy
 /// one, so that the base reasons but is mediocre at it; opened with any phrase of any style.</summary>
-internal sealed class PlainStyle : LabTeacherStyle
+internal class PlainStyle : LabTeacherStyle
 {
     public override string Name => "plain";
     protected override double SlipRate => 0.05;
     protected override string[] Opening => Phrases.Everything;
+}
+
+/// <summary>The base student's second phase: the plain style with a habit no teacher has, forgetting the carry (or
+/// borrow) of two sums in five. A model learns a habit as a rule, so the base keeps it when sampling cool, where
+/// chance slips fade: it reasons, solves the easy problems and fails where carries pile up, and traces without the
+/// habit have something to teach it.</summary>
+internal sealed class HastyStyle : PlainStyle
+{
+    public override string Name => "hasty";
+    protected override double ForgetsCarry => 0.4;
 }
 
 /// <summary>Always right, never shows a step: the benchmark-best teacher whose traces teach the least.</summary>

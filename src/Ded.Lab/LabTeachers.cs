@@ -16,6 +16,9 @@ public static class LabTeachers
     /// <summary>The base student's pretraining style (not a teacher): every step, plainly, slipping more than most.</summary>
     public const string BaseStyle = "plain";
 
+    /// <summary>The base student's second phase (not a teacher): the plain style, forgetting two carries in five.</summary>
+    public const string HabitStyle = "hasty";
+
     /// <summary>A teacher client by name.</summary>
     /// <exception cref="ArgumentException">An unknown teacher name.</exception>
     public static IChatClient Create(string name) => new LabTeacherClient(Style(name));
@@ -56,6 +59,7 @@ public static class LabTeachers
         "answer-first" => new AnswerFirstStyle(),
         "sloppy" => new SloppyStyle(),
         BaseStyle => new PlainStyle(),
+        HabitStyle => new HastyStyle(),
         _ => throw new ArgumentException($"unknown lab teacher '{name}' (known: {string.Join(", ", Names)})", nameof(name)),
     };
 }

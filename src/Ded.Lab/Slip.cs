@@ -15,6 +15,12 @@ public sealed class Slip
 
     public Slip(Random? rng, double probability) : this(rng, probability, -1) { }
 
+    /// <summary>A solver with a habit besides its chance slips: it forgets the carry (or the borrow) of a sum or
+    /// difference with this probability, a systematic error a model pretrained on its traces learns as a rule.</summary>
+    public Slip(Random rng, double probability, double forgetsCarry) : this(rng, probability, -1) => _forgetsCarry = forgetsCarry;
+
+    private readonly double _forgetsCarry;
+
     private Slip(Random? rng, double probability, int forcedAt) => (_rng, _probability, _forcedAt) = (rng, probability, forcedAt);
 
     /// <summary>A solver that slips exactly once, at the value with this index (0 = the first value it computes).</summary>
@@ -34,6 +40,16 @@ public sealed class Slip
         if (!Happens()) return value;
         long delta = _rng!.Next(1, 3) * (_rng.Next(2) == 0 ? -1 : 1);
         return value + delta;
+    }
+
+    /// <summary>a + b (b may be negative: a difference), through the carry habit and then the chance slips. Forgetting
+    /// the carry of a sum whose ones overflow leaves it ten short; forgetting the borrow of a difference leaves it ten over.</summary>
+    public long Sum(long a, long b)
+    {
+        long exact = a + b;
+        bool carries = a >= 0 && exact >= 0 && (b >= 0 ? a % 10 + b % 10 >= 10 : a % 10 < -b % 10);
+        if (carries && _forgetsCarry > 0 && _rng!.NextDouble() < _forgetsCarry) exact += b >= 0 ? -10 : 10;
+        return Number(exact);
     }
 
     public string Text(string value)

@@ -48,7 +48,7 @@ internal sealed partial class ArithmeticFamily : ILabFamily
 
     private static (string Text, long Next) PlainStep(long value, char sign, long operand, Slip slip)
     {
-        long next = slip.Number(Apply(value, sign, operand));
+        long next = sign == '*' ? slip.Number(value * operand) : slip.Sum(value, sign == '+' ? operand : -operand);
         return ($"{value} {sign} {operand} = {next}", next);
     }
 

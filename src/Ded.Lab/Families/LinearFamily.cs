@@ -39,7 +39,7 @@ internal sealed partial class LinearFamily : ILabFamily
     {
         long a = Coef(m.Groups["a"].Value), b = Signed(m, "bs", "b"), c = long.Parse(m.Groups["c"].Value, CultureInfo.InvariantCulture);
         var steps = new List<LabStep>();
-        long ax = slip.Number(c - b);
+        long ax = slip.Sum(c, -b);
         steps.Add(new LabStep($"{Coefficient(a)}x = {c} {Term(-b)} = {ax}", $"{ax}"));
         long x = ax;
         if (a != 1)
@@ -54,7 +54,7 @@ internal sealed partial class LinearFamily : ILabFamily
     {
         long a = Coef(m.Groups["a"].Value), b = Signed(m, "bs", "b");
         long c = Coef(m.Groups["c"].Value), d = Signed(m, "ds", "d");
-        long k = slip.Number(a - c), r = slip.Number(d - b);
+        long k = slip.Sum(a, -c), r = slip.Sum(d, -b);
         // Plain gathers both sides in one line; fine works out the x side and the number side apart.
         var steps = granularity == LabGranularity.Fine
             ? new List<LabStep> { new($"{Coefficient(a)}x - {Coefficient(c)}x = {Coefficient(k)}x", $"{k}"), new($"{d} {Term(-b)} = {r}", $"{r}") }
@@ -69,7 +69,7 @@ internal sealed partial class LinearFamily : ILabFamily
         long a = long.Parse(m.Groups["a"].Value, CultureInfo.InvariantCulture), b = Signed(m, "bs", "b");
         long c = long.Parse(m.Groups["c"].Value, CultureInfo.InvariantCulture);
         long inner = slip.Number(c / a);
-        long x = slip.Number(inner - b);
+        long x = slip.Sum(inner, -b);
         return new LabSolution([new($"x {Term(b)} = {c} / {a} = {inner}", $"{inner}"), new($"x = {inner} {Term(-b)} = {x}", $"{x}")], $"{x}");
     }
 

@@ -32,7 +32,7 @@ internal sealed partial class RemainderFamily : ILabFamily
     {
         long q = slip.Number(n / m);
         long product = slip.Number(q * m);
-        long r = slip.Number(n - product);
+        long r = slip.Sum(n, -product);
         return new LabSolution(
             [new($"{n} / {m} = {q} r", $"{q}"), new($"{q} * {m} = {product}", $"{product}"), new($"{n} - {product} = {r}", $"{r}")],
             r.ToString(CultureInfo.InvariantCulture));

@@ -31,7 +31,8 @@ public class LabExperimentTests
     private static async Task<(RunMetrics Metrics, RunStore Store)> RunAsync(string folder)
     {
         var path = Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml");
-        var recipe = LabRecipe.Quick(RecipeLoader.Parse(File.ReadAllText(path), path, LabExtension.Kinds));
+        var full = RecipeLoader.Parse(File.ReadAllText(path), path, LabExtension.Kinds);
+        var recipe = LabRecipe.Quick(full) with { Teachers = full.Teachers }; // all eight: the smoke test's shape
         recipe = recipe with { Questions = recipe.Questions with { Sources = [new LabPoolSource { Families = ["arithmetic", "trace"], Count = 6, Seed = 1 }] } };
         var curation = new CurationServices { Teachers = spec => TeacherClients.Create(spec, TimeSpan.Zero), Verifier = new LabExactVerifier() };
         var run = CurationRun.Prepare(recipe, "name: lab\n", curation, throughExport: false);

@@ -42,7 +42,7 @@ public class LabQuickRunTests(ITestOutputHelper output)
         Assert.Contains("Teacher smoke test:", printed);
         Assert.Contains($"report: {Path.Combine(folder, "report.html")}", printed);
         var metrics = ReportStage.LoadMetrics(folder);
-        Assert.Equal(LabTeachers.Names.Count, metrics.SmokeTest!.Teachers.Count);
+        Assert.Equal(LabRecipe.QuickTeachers, metrics.SmokeTest!.Teachers.Select(t => t.Teacher));
         Assert.Equal(8, metrics.Conditions.Count); // DED, six controls, the negative control
         Assert.All(metrics.Conditions, c => Assert.True(c.Samples > 0, c.Name));
         // One seed: the run says plainly that it has no power, and no claim gets a verdict.

@@ -80,6 +80,42 @@ public class LabWorldTests
         Assert.Equal(1, slip.Count);
     }
 
+    [Theory]
+    [InlineData(47, 5, 42)]   // 7 + 5 carries: ten short
+    [InlineData(52, -7, 55)]  // 2 - 7 borrows: ten over
+    public void ASolverWithTheHabitForgetsOnlyCarriesAndBorrows(long a, long b, long forgotten)
+    {
+        var always = new Slip(new Random(1), probability: 0, forgetsCarry: 1);
+        Assert.Equal(forgotten, always.Sum(a, b));
+        Assert.Equal(a + 1, always.Sum(a, 1)); // no carry: nothing to forget
+        Assert.Equal(a + b, new Slip(new Random(1), probability: 0).Sum(a, b)); // the teachers have no habit
+    }
+
+    // The base's second phase (the hasty style) forgets carries; at temperature 0 no chance slip happens, so every
+    // wrong answer starts at a forgotten carry, and the first phase (plain) and the teachers are always right.
+    [Fact]
+    public void TheHastyStyleGoesWrongOnlyWhereACarryIsForgotten()
+    {
+        var pool = LabWorld.Pool(new LabPoolOptions { Families = ["arithmetic"], Count = 300, MinDifficulty = 1, MaxDifficulty = 3, Seed = 3 });
+        int wrong = 0;
+        foreach (var (p, i) in pool.Select((p, i) => (p, i)))
+        {
+            string hasty = LabTeachers.Write(LabTeachers.HabitStyle, p.Question, i, temperature: 0);
+            string careful = LabTeachers.Write("careful", p.Question, i, temperature: 0);
+            Assert.Equal(p.Answer, LabAnswers.ExtractBoxed(careful));
+            if (LabAnswers.ExtractBoxed(hasty) == p.Answer) continue;
+            wrong++;
+            // Same steps up to the forgotten carry (the openings differ: skip them), then that step is ten off.
+            var step = hasty.Split('\n').Skip(2).Zip(careful.Split('\n').Skip(2)).First(pair => pair.First != pair.Second).First;
+            var parts = step.Split(' '); // "a op b = c"
+            long a = long.Parse(parts[0]), b = long.Parse(parts[2]), c = long.Parse(parts[4]);
+            Assert.True(Math.Abs(c - (parts[1] == "+" ? a + b : a - b)) == 10, $"{hasty}\n---\n{careful}");
+        }
+        Assert.InRange(wrong, 30, 200);
+        Assert.All(pool.Take(50).Select((p, i) => LabTeachers.Write(LabTeachers.BaseStyle, p.Question, i, temperature: 0)),
+            (text, i) => Assert.Equal(pool[i].Answer, LabAnswers.ExtractBoxed(text))); // the first phase has no habit
+    }
+
     [Fact]
     public void APoolPastTheSmallFamiliesIsFilledByTheOthersAndBeginsAsTheSmallPool()
     {

@@ -91,7 +91,7 @@ public partial class CliProcessTests
         var folder = dir.File("lab");
         // Simulated endpoint latency keeps the rollout running long enough (~3 s) to be killed in the middle.
         string[] command = ["lab", "--quick", "--curation-only", "--out", folder, "--lab-latency-ms", "100"];
-        int teachers = RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"), LabExtension.Kinds).Teachers.Count;
+        int teachers = LabRecipe.Quick(RecipeLoader.Load(Path.Combine(SharedData.RepoRoot, "recipes", "lab.yaml"), LabExtension.Kinds)).Teachers.Count;
         int samples = LabRecipe.QuickQuestionsPerSource * teachers * LabRecipe.QuickSamplesPerQuestion;
 
         using (var first = Spine.StartCli(command))
