@@ -26,7 +26,7 @@ public class RecipeTests
         Assert.Equal(SelectionStrategy.Farthest, recipe.Diversity.Strategy);
         Assert.Equal([ExportFormat.LlamaFactory, ExportFormat.Trl, ExportFormat.Parquet], recipe.Export.Formats);
         var pool = Assert.IsType<LabPoolSource>(Assert.Single(recipe.Questions.Sources));
-        Assert.Equal(60, pool.Count);
+        Assert.Equal(200, pool.Count);
     }
 
     [Fact]
