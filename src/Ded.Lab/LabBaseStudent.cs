@@ -15,7 +15,7 @@ public sealed record LabBaseOptions
     public int Examples { get; init; } = 8000;      // distinct problems per phase; the small families run out of distinct easy ones much past this
     public int MaxDifficulty { get; init; } = 5;     // the easy ones get learnt, the hard ones do not: room for distillation
     public int Steps { get; init; } = 4000;          // measured: 1,000 steps left the base unable to copy digits from its prompt
-    public int HabitSteps { get; init; } = 1000;     // about one pass over the habit corpus
+    public int HabitSteps { get; init; } = 600;      // most of a pass over the habit corpus
     public int BatchSize { get; init; } = 8;
     public double LearningRate { get; init; } = 2e-3;
     public double HabitLearningRate { get; init; } = 1e-3;

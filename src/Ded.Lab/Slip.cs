@@ -42,14 +42,18 @@ public sealed class Slip
         return value + delta;
     }
 
-    /// <summary>a + b (b may be negative: a difference), through the carry habit and then the chance slips. Forgetting
-    /// the carry of a sum whose ones overflow leaves it ten short; forgetting the borrow of a difference leaves it ten over.</summary>
-    public long Sum(long a, long b)
+    /// <summary>a + b (b may be negative: a difference), through the carry habit and then the chance slips.</summary>
+    public long Sum(long a, long b) => Number(Carry(a, b));
+
+    /// <summary>a + b through the carry habit only (no chance slip, not counted as a value): forgetting the carry of a
+    /// sum whose ones overflow leaves it ten short; forgetting the borrow of a difference leaves it ten over. A solver
+    /// without the habit draws nothing here, so its other slips fall where they did.</summary>
+    public long Carry(long a, long b)
     {
         long exact = a + b;
         bool carries = a >= 0 && exact >= 0 && (b >= 0 ? a % 10 + b % 10 >= 10 : a % 10 < -b % 10);
         if (carries && _forgetsCarry > 0 && _rng!.NextDouble() < _forgetsCarry) exact += b >= 0 ? -10 : 10;
-        return Number(exact);
+        return exact;
     }
 
     public string Text(string value)

@@ -8,7 +8,7 @@ namespace Ded.Student;
 /// call runs to completion on the caller's thread (polling the token) and returns a finished task.</summary>
 public sealed partial class LabStudent : ITrainableStudent, IStudentScorer
 {
-    ITrainableStudent ITrainableStudent.Fork() => Clone();
+    ITrainableStudent ITrainableStudent.Fork(int threads) => Clone(threads);
 
     Task<SftReport> ITrainableStudent.SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken)
     {

@@ -40,13 +40,14 @@ public sealed partial class LabStudent : IDisposable
         return new LabStudent(model, tokenizer, step, threads);
     }
 
-    /// <summary>An independent copy (weights, tokenizer, step), e.g. to fine-tune one base student per teacher.</summary>
-    public LabStudent Clone()
+    /// <summary>An independent copy (weights, tokenizer, step), e.g. to fine-tune one base student per teacher; on
+    /// <paramref name="threads"/> threads (0: as many as this one).</summary>
+    public LabStudent Clone(int threads = 0)
     {
         var copy = new TinyGpt(Model.Config);
         using (no_grad())
             foreach (var ((_, target), (_, source)) in copy.named_parameters().Zip(Model.named_parameters())) target.copy_(source);
-        return new LabStudent(copy, Tokenizer, Step, threads);
+        return new LabStudent(copy, Tokenizer, Step, threads > 0 ? threads : this.threads);
     }
 
     public void Save(string dir) => Checkpoint.Save(dir, Model, Tokenizer, Step);

@@ -73,8 +73,9 @@ public interface IStudentScorer : IStudent
 /// <summary>A student fine-tuned in process (the smoke test and the lab's conditions train copies of one base).</summary>
 public interface ITrainableStudent : IStudentSampler
 {
-    /// <summary>An independent copy with the same weights (each condition fine-tunes its own copy of the base).</summary>
-    ITrainableStudent Fork();
+    /// <summary>An independent copy with the same weights (each condition fine-tunes its own copy of the base), using
+    /// <paramref name="threads"/> CPU threads (0: as many as this one), so that copies can train side by side.</summary>
+    ITrainableStudent Fork(int threads = 0);
 
     Task<SftReport> SftAsync(IReadOnlyList<SftExample> corpus, SftOptions options, CancellationToken cancellationToken);
 }

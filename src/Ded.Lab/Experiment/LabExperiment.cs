@@ -52,11 +52,9 @@ public static class LabExperiment
         await CurationRun.CompressAsync(store, recipe, curation with { PassRates = rates }, ct);
         var corpora = await Conditions.BuildAsync(store, recipe, smoke.Winner, smoke.BenchmarkBest, curation, ct);
         await CurationRun.ExportAsync(store, recipe, curation, ct); // the DED corpus, under the recipe's strategy
-        var trained = new List<ConditionRun>();
-        foreach (var corpus in corpora)
-            trained.Add(await trainer.TrainAndEvaluateAsync(corpus, ct));
-        var negative = await trainer.TrainAndEvaluateAsync(
-            TestbedControls.WrongAnswers(corpora[0], smoke.Winner, (float)recipe.Sampling.Temperature, recipe.Sampling.Seed), ct);
+        var wrong = TestbedControls.WrongAnswers(corpora[0], smoke.Winner, (float)recipe.Sampling.Temperature, recipe.Sampling.Seed);
+        var runs = await trainer.TrainAndEvaluateAsync([.. corpora, wrong], ct);
+        var (trained, negative) = (runs.SkipLast(1).ToList(), runs[^1]);
         var testbed = TestbedControls.Judge(trained[0], negative, baseResult, trained);
         services.Log($"testbed {testbed.Summary}");
 

@@ -24,7 +24,7 @@ internal static class TeacherSmokeTest
     public static async Task<SmokeOutcome> RunAsync(RunStore store, PreparedRun run, IStudentScorer baseStudent, ConditionTrainer trainer,
         IReadOnlyDictionary<string, double> accuracy, IReadOnlyList<int> seeds, CurationServices services, CancellationToken ct)
     {
-        var rows = new List<(string Teacher, ConditionRun Student, double Length, double Entropy, double Loss, double Rsr, IReadOnlyList<TokenScores> Scores)>();
+        var corpora = new List<Corpus>();
         foreach (var teacher in run.Teachers.Select(t => t.Spec.Name))
         {
             var selection = new SelectionSpec
@@ -33,9 +33,13 @@ internal static class TeacherSmokeTest
                 Teacher = teacher, SampleIndex = 0, IsFiltered = false, IsCompressed = false,
             };
             await CurationRun.SelectAsync(store, selection, services, ct);
-            var corpus = Corpus.Selected(store, selection.Key, selection.Key, $"one answer per question from {teacher}, unfiltered");
-            var examples = corpus.Examples;
-            var student = await trainer.TrainAndEvaluateAsync(corpus, ct, [seeds[0]]); // one run per teacher, as the paper
+            corpora.Add(Corpus.Selected(store, selection.Key, selection.Key, $"one answer per question from {teacher}, unfiltered"));
+        }
+        var students = await trainer.TrainAndEvaluateAsync(corpora, ct, [seeds[0]]); // one run per teacher, as the paper
+        var rows = new List<(string Teacher, ConditionRun Student, double Length, double Entropy, double Loss, double Rsr, IReadOnlyList<TokenScores> Scores)>();
+        foreach (var (teacher, student) in run.Teachers.Select(t => t.Spec.Name).Zip(students))
+        {
+            var examples = student.Corpus.Examples;
             var scores = await baseStudent.ScoreAsync(examples, ct);
             rows.Add((teacher, student, examples.Average(e => e.Response.Length),
                 scores.SelectMany(s => s.EntropiesBits).Average(), -scores.SelectMany(s => s.LogProbs).Average(), RankSurprisalRatio(scores), scores));

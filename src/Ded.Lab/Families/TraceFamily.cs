@@ -42,7 +42,7 @@ internal sealed partial class TraceFamily : ILabFamily
         {
             string expression = body.Replace("x", x.ToString(CultureInfo.InvariantCulture)).Replace("i", i.ToString(CultureInfo.InvariantCulture));
             // Plain: the expression, then its value (one chance to slip); fine: every partial value in between.
-            var stages = Reduce(expression.Split(' ').ToList(), isFine ? slip : Slip.None);
+            var stages = Reduce(expression.Split(' ').ToList(), slip, isFine);
             long value = long.Parse(stages[^1], CultureInfo.InvariantCulture);
             x = isFine ? value : slip.Number(value);
             var shown = isFine ? stages.SkipLast(1) : stages.Take(1);
@@ -52,15 +52,18 @@ internal sealed partial class TraceFamily : ILabFamily
     }
 
     /// <summary>"a op b op c" one operation at a time, * before + and - (all the bodies use): every stage, the
-    /// expression first and the value last, each partial value passed through <paramref name="slip"/>.</summary>
-    private static List<string> Reduce(List<string> tokens, Slip slip)
+    /// expression first and the value last. Every sum goes through the solver's carry habit; with
+    /// <paramref name="chanceSlips"/>, each partial value also through its chance slips (plain steps slip once, on
+    /// the whole expression's value).</summary>
+    private static List<string> Reduce(List<string> tokens, Slip slip, bool chanceSlips)
     {
         var stages = new List<string> { string.Join(' ', tokens) };
         while (tokens.Count > 1)
         {
             int op = tokens.IndexOf("*") is int star and > 0 ? star : 1;
             long a = long.Parse(tokens[op - 1], CultureInfo.InvariantCulture), b = long.Parse(tokens[op + 1], CultureInfo.InvariantCulture);
-            long value = slip.Number(tokens[op] switch { "*" => a * b, "-" => a - b, _ => a + b });
+            long exact = tokens[op] switch { "*" => a * b, "-" => slip.Carry(a, -b), _ => slip.Carry(a, b) };
+            long value = chanceSlips ? slip.Number(exact) : exact;
             tokens.RemoveRange(op - 1, 3);
             tokens.Insert(op - 1, value.ToString(CultureInfo.InvariantCulture));
             stages.Add(string.Join(' ', tokens));

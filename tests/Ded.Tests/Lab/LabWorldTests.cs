@@ -91,6 +91,20 @@ public class LabWorldTests
         Assert.Equal(a + b, new Slip(new Random(1), probability: 0).Sum(a, b)); // the teachers have no habit
     }
 
+    // The habit reaches every in-domain family with sums: in a traced loop the plain step shows the expression and the
+    // value it forgot the carry of; a solver without the habit gets the same question right.
+    [Fact]
+    public void TheHabitForgetsCarriesInTracedLoopsToo()
+    {
+        const string question = "What does this print?\nx = 7\nfor i in range(2, 5):\n    x = x + i\nprint(x)";
+        var always = new Slip(new Random(1), probability: 0, forgetsCarry: 1);
+        var solved = LabWorld.Solve(question, always)!.Value.Solution;
+        Assert.Equal(["i=2: x = 7 + 2 = 9", "i=3: x = 9 + 3 = 2", "i=4: x = 2 + 4 = 6"], solved.Steps.Select(s => s.Text));
+        Assert.Equal("16", LabWorld.Solve(question, new Slip(new Random(1), probability: 0))!.Value.Solution.Answer);
+        var fine = LabWorld.Solve("What does this print?\nx = 8\nfor i in range(2):\n    x = x + 2 * i + 3\nprint(x)", always, LabGranularity.Fine)!.Value.Solution;
+        Assert.Equal(["i=0: x = 8 + 2 * 0 + 3 = 8 + 0 + 3 = 8 + 3 = 1", "i=1: x = 1 + 2 * 1 + 3 = 1 + 2 + 3 = 3 + 3 = 6"], fine.Steps.Select(s => s.Text));
+    }
+
     // The base's second phase (the hasty style) forgets carries; at temperature 0 no chance slip happens, so every
     // wrong answer starts at a forgotten carry, and the first phase (plain) and the teachers are always right.
     [Fact]
