@@ -16,7 +16,7 @@ public static class LabTeachers
     /// <summary>The base student's pretraining style (not a teacher): every step, plainly, slipping more than most.</summary>
     public const string BaseStyle = "plain";
 
-    /// <summary>The base student's second phase (not a teacher): the plain style, forgetting two carries in five.</summary>
+    /// <summary>The base student's second phase (not a teacher): the plain style, forgetting four carries in five.</summary>
     public const string HabitStyle = "hasty";
 
     /// <summary>A teacher client by name.</summary>

@@ -286,7 +286,10 @@ public sealed class SandboxHostileTests(SandboxFixture fixture)
 
     // Files in the test's tmpfs count against the same limit. At the limit some kernels OOM-kill the writer and some
     // fail its write (ENOMEM) or stall it in reclaim until a time limit (seen on CI), so the verdict varies; what
-    // must hold is that the program never stores more than the limit, whatever it does on a failed write.
+    // must hold is that the program never stores more than the limit, whatever it does on a failed write. The kernel
+    // documents this: a memory cgroup at its limit "kills tasks iff shortage has happened inside page fault", other
+    // allocations fail (torvalds/linux@03189e8ed5b3f17550b478043f671a9dbd2b3141:Documentation/admin-guide/cgroup-v2.rst,
+    // memory.events, "oom").
     [Fact]
     public async Task TmpfsFilesCountAgainstTheMemoryLimit()
     {
