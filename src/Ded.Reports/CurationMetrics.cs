@@ -97,34 +97,20 @@ public static class CurationMetrics
         };
     }
 
-    /// <summary>Response lengths by teacher: all of them, or a seeded uniform sample (reservoir) of each teacher's.</summary>
+    /// <summary>Response lengths by teacher: all of them, or a seeded uniform sample of each teacher's, sorted.</summary>
     private static List<Histogram> LengthHistograms(RunStore store, long seed)
     {
-        var series = new SortedDictionary<string, Reservoir>(StringComparer.Ordinal);
-        store.EachResponseLength((teacher, length) =>
+        var series = new SortedDictionary<string, LengthSample>(StringComparer.Ordinal);
+        store.EachResponseLength((id, teacher, length) =>
         {
-            if (!series.TryGetValue(teacher, out var r)) series[teacher] = r = new Reservoir(HistogramSample, seed);
-            r.Add(length);
+            if (!series.TryGetValue(teacher, out var sample)) series[teacher] = sample = new LengthSample(HistogramSample, seed);
+            sample.Add(id, length);
         });
         return series.Select(s => new Histogram
         {
-            Title = "response length by teacher", Series = s.Key, Unit = "chars", Values = s.Value.Values,
-            Count = s.Value.Seen > s.Value.Values.Count ? s.Value.Seen : null,
+            Title = "response length by teacher", Series = s.Key, Unit = "chars", Values = s.Value.Values(),
+            Count = s.Value.Seen > HistogramSample ? s.Value.Seen : null,
         }).ToList();
-    }
-
-    /// <summary>Vitter's algorithm R: after n values, each is kept with probability capacity / n.</summary>
-    private sealed class Reservoir(int capacity, long seed)
-    {
-        private readonly Random _random = new((int)(seed & int.MaxValue));
-        public List<double> Values { get; } = [];
-        public int Seen { get; private set; }
-
-        public void Add(double value)
-        {
-            if (++Seen <= capacity) Values.Add(value);
-            else if (_random.Next(Seen) is var slot && slot < capacity) Values[slot] = value;
-        }
     }
 
     private static List<SelectedQuestion> Browser(RunStore store, string strategy) =>

@@ -172,12 +172,13 @@ public sealed partial class RunStore
     public Trajectory? Trajectory(string id) =>
         Query($"SELECT {TrajectoryColumns} FROM trajectories WHERE id = $id", ReadTrajectory, ("$id", id)).FirstOrDefault();
 
-    /// <summary>Every response's teacher and length (UTF-16 code units, as the filters count), streamed in storage order.</summary>
-    public void EachResponseLength(Action<string, int> each)
+    /// <summary>Every response's trajectory id, teacher and length (UTF-16 code units, as the filters count), streamed in
+    /// storage order (concurrent rollouts store in the order they finish).</summary>
+    public void EachResponseLength(Action<string, string, int> each)
     {
         // One statement over the table, each row measured as it is read: nothing of the run is held.
         lock (_readGate)
-            _reads.Each("SELECT teacher, utf16_length(raw_response) FROM trajectories", r => each(r.GetString(0), r.GetInt32(1)));
+            _reads.Each("SELECT id, teacher, utf16_length(raw_response) FROM trajectories", r => each(r.GetString(0), r.GetString(1), r.GetInt32(2)));
     }
 
     /// <summary>Per teacher, how many responses carry think tags (<see cref="ThinkBlock.HasThinkTags"/>, counted by the database).</summary>
