@@ -1,3 +1,5 @@
+using Ded.Data.Dedup;
+
 namespace Ded.Runs;
 
 /// <summary>
@@ -28,14 +30,6 @@ internal sealed class LengthSample(int capacity, long seed)
         return values;
     }
 
-    // FNV-1a over the id's UTF-16 units, then SplitMix64's finalizer for well-mixed low bits. By hand because
-    // string.GetHashCode is randomized per process and a cryptographic hash per row would cost more than the scan.
-    private static ulong Hash(string id, long seed)
-    {
-        ulong h = 14695981039346656037UL ^ (ulong)seed;
-        foreach (char c in id) h = (h ^ c) * 1099511628211UL;
-        h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9UL;
-        h = (h ^ (h >> 27)) * 0x94D049BB133111EBUL;
-        return h ^ (h >> 31);
-    }
+    // Seeded: the seed's own mix is folded into the id's hash, and mixed again so that nearby seeds differ everywhere.
+    private static ulong Hash(string id, long seed) => Hashing64.Mix(Hashing64.Hash(id) ^ Hashing64.Mix((ulong)seed));
 }

@@ -4,7 +4,7 @@ namespace Ded.Data.Dedup;
 /// 64-bit hashes of normalized text, tokens and n-grams. Hand-written because the chosen dependencies have none that
 /// hashes a char span without allocating; FNV-1a (public domain) mixed by SplitMix64's finalizer for avalanche.
 /// </summary>
-internal static class Hashing64
+public static class Hashing64
 {
     private const ulong FnvOffset = 14695981039346656037;
     private const ulong FnvPrime = 1099511628211;
