@@ -171,9 +171,14 @@ public static class Statistics
     /// the mean of <c>perSeedPerQuestion[s][q]</c> over the drawn pairs. The interval so holds both the training-seed
     /// spread and the question sampling. N is the number of seeds.
     /// </summary>
-    /// <exception cref="ArgumentException">No seeds, or seeds scored on different numbers of questions.</exception>
+    /// <param name="strata">The stratum of each question when the set was drawn a fixed number per stratum (the lab draws
+    /// its families in turn): questions are then redrawn within their stratum, as the design drew them, so the interval
+    /// leaves out the spread between strata that no other draw of the set could have had (the stratified bootstrap of
+    /// Davison and Hinkley 1997, "Bootstrap Methods and their Application": each stratum resampled on its own). Null:
+    /// one stratum.</param>
+    /// <exception cref="ArgumentException">No seeds, seeds scored on different numbers of questions, or strata of another length.</exception>
     public static Score BootstrapOverSeedsAndQuestions(IReadOnlyList<IReadOnlyList<double>> perSeedPerQuestion,
-        BootstrapOptions? options = null)
+        BootstrapOptions? options = null, IReadOnlyList<int>? strata = null)
     {
         options ??= new BootstrapOptions();
         Validate(options);
@@ -182,6 +187,11 @@ public static class Statistics
         int n = perSeedPerQuestion[0].Count;
         if (n == 0 || perSeedPerQuestion.Any(s => s.Count != n))
             throw new ArgumentException("every seed must be scored on the same, non-empty list of questions.", nameof(perSeedPerQuestion));
+        if (strata is not null && strata.Count != n)
+            throw new ArgumentException($"{strata.Count} strata for {n} questions: give one per question.", nameof(strata));
+        int[][] groups = strata is null
+            ? [Enumerable.Range(0, n).ToArray()]
+            : Enumerable.Range(0, n).GroupBy(q => strata[q]).OrderBy(g => g.Key).Select(g => g.ToArray()).ToArray();
         var rng = new Random(options.Seed);
         var seedDraw = new int[seeds];
         var means = new double[options.Resamples];
@@ -189,11 +199,12 @@ public static class Statistics
         {
             for (int s = 0; s < seeds; s++) seedDraw[s] = rng.Next(seeds);
             double sum = 0;
-            for (int i = 0; i < n; i++)
-            {
-                int q = rng.Next(n);
-                foreach (int s in seedDraw) sum += perSeedPerQuestion[s][q];
-            }
+            foreach (var group in groups)
+                for (int i = 0; i < group.Length; i++)
+                {
+                    int q = group[rng.Next(group.Length)];
+                    foreach (int s in seedDraw) sum += perSeedPerQuestion[s][q];
+                }
             means[b] = sum / (n * seeds);
         }
         return Interval(perSeedPerQuestion.Average(Mean), means, options.Confidence, seeds);

@@ -11,14 +11,16 @@ namespace Ded.Lab.Experiment;
 internal static class ClaimJudge
 {
     /// <summary>
-    /// The interval of a − b, resampling seeds and questions together (seeds are paired: seed s of a against seed s
-    /// of b; each inner list holds per-question scores in the same question order).
+    /// The interval of a − b, in-domain or out-of-domain, resampling seeds and questions together (seeds are paired:
+    /// seed s of a against seed s of b, on the same questions; questions redrawn within their family).
     /// </summary>
-    public static Score Difference(IReadOnlyList<IReadOnlyList<double>> a, IReadOnlyList<IReadOnlyList<double>> b, int seed)
+    public static Score Difference(ConditionRun a, ConditionRun b, bool inDomain = true)
     {
-        if (a.Count != b.Count) throw new ArgumentException($"paired scores differ in seeds ({a.Count} vs {b.Count})");
-        var diff = a.Zip(b, (x, y) => (IReadOnlyList<double>)x.Zip(y, (p, q) => p - q).ToArray()).ToArray();
-        return Statistics.BootstrapOverSeedsAndQuestions(diff, new BootstrapOptions { Seed = seed });
+        var (x, y) = inDomain ? (a.InDomainPerSeed, b.InDomainPerSeed) : (a.OutOfDomainPerSeed, b.OutOfDomainPerSeed);
+        if (x.Count != y.Count) throw new ArgumentException($"paired scores differ in seeds ({a.Corpus.Name}: {x.Count}, {b.Corpus.Name}: {y.Count})");
+        var diff = x.Zip(y, (p, q) => (IReadOnlyList<double>)p.Zip(q, (u, v) => u - v).ToArray()).ToArray();
+        return Statistics.BootstrapOverSeedsAndQuestions(diff, new BootstrapOptions { Seed = 1 },
+            inDomain ? a.Pools.InDomainStrata : a.Pools.OutOfDomainStrata);
     }
 
     /// <summary>Verdict on "a is better than b".</summary>

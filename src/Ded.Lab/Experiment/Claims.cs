@@ -54,7 +54,7 @@ internal static class Claims
 
     private static ClaimCheck Compare(string claim, string paper, ConditionRun a, ConditionRun b, bool inDomain, Func<Evaluation.Score, ClaimVerdict> verdict)
     {
-        var d = ClaimJudge.Difference(inDomain ? a.InDomainPerSeed : a.OutOfDomainPerSeed, inDomain ? b.InDomainPerSeed : b.OutOfDomainPerSeed, seed: 1);
+        var d = ClaimJudge.Difference(a, b, inDomain);
         string where = inDomain ? "in-domain" : "out-of-domain";
         return new ClaimCheck(claim, paper, $"{a.Corpus.Name} − {b.Corpus.Name}, {where} avg@k: {ClaimJudge.Describe(d)}", verdict(d));
     }
@@ -65,7 +65,7 @@ internal static class Claims
         const string paper = "QwQ-32B's students beat R1's and Qwen3-235B's, though those score higher themselves";
         if (smoke.Winner == smoke.BenchmarkBest)
             return new ClaimCheck(claim, paper, $"the most accurate teacher, {smoke.Winner}, also gave the best student", ClaimVerdict.Contradicted);
-        var d = ClaimJudge.Difference(smoke.Students[smoke.Winner].InDomainPerSeed, smoke.Students[smoke.BenchmarkBest].InDomainPerSeed, seed: 1);
+        var d = ClaimJudge.Difference(smoke.Students[smoke.Winner], smoke.Students[smoke.BenchmarkBest]);
         return new ClaimCheck(claim, paper,
             $"smoke test: {smoke.Winner}'s student − {smoke.BenchmarkBest}'s (the most accurate teacher): {ClaimJudge.Describe(d)}", ClaimJudge.Better(d));
     }

@@ -25,9 +25,9 @@ internal sealed record Corpus(string Name, string Description, IReadOnlyList<Sft
     }
 }
 
-/// <summary>A corpus trained and evaluated on every seed: graded samples indexed [seed][question][sample], and the SFT
-/// loss of each seed's fine-tune step by step (empty for the base student).</summary>
-internal sealed record ConditionRun(Corpus Corpus,
+/// <summary>A corpus trained and evaluated on every seed: graded samples indexed [seed][question][sample] over the
+/// pools' questions, and the SFT loss of each seed's fine-tune step by step (empty for the base student).</summary>
+internal sealed record ConditionRun(Corpus Corpus, LabPools Pools,
     IReadOnlyList<IReadOnlyList<IReadOnlyList<GradedSample>>> InDomain,
     IReadOnlyList<IReadOnlyList<IReadOnlyList<GradedSample>>> OutOfDomain)
 {
@@ -42,10 +42,11 @@ internal sealed record ConditionRun(Corpus Corpus,
         return new ConditionResult
         {
             Name = Corpus.Name, Description = Corpus.Description, Samples = Corpus.Examples.Count, Questions = Corpus.Questions,
-            InDomain = Interval(InDomainPerSeed),
-            OutOfDomain = Interval(OutOfDomainPerSeed),
-            MajorityInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionMajority(s)).ToArray()),
-            PassAtKInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionPassAtK(s, options.Evaluation.Samples)).ToArray()),
+            InDomain = Interval(InDomainPerSeed, Pools.InDomainStrata),
+            OutOfDomain = Interval(OutOfDomainPerSeed, Pools.OutOfDomainStrata),
+            MajorityInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionMajority(s)).ToArray(), Pools.InDomainStrata),
+            PassAtKInDomain = Interval(InDomain.Select(s => (IReadOnlyList<double>)Statistics.PerQuestionPassAtK(s, options.Evaluation.Samples)).ToArray(),
+                Pools.InDomainStrata),
             TruncationRate = all.Average(Statistics.TruncationRate),
             NoAnswerRate = all.Average(Statistics.NoAnswerRate),
             PerSeedInDomain = InDomain.Select(Statistics.AvgAtK).ToArray(),
@@ -53,10 +54,11 @@ internal sealed record ConditionRun(Corpus Corpus,
         };
     }
 
-    /// <summary>95% interval over seeds and questions together (one seed: over questions).</summary>
-    internal static ScoreInterval Interval(IReadOnlyList<IReadOnlyList<double>> perSeedPerQuestion)
+    /// <summary>95% interval over seeds and questions together (one seed: over questions), questions redrawn within their
+    /// family.</summary>
+    internal static ScoreInterval Interval(IReadOnlyList<IReadOnlyList<double>> perSeedPerQuestion, IReadOnlyList<int> strata)
     {
-        var s = Statistics.BootstrapOverSeedsAndQuestions(perSeedPerQuestion, new BootstrapOptions { Seed = 1 });
+        var s = Statistics.BootstrapOverSeedsAndQuestions(perSeedPerQuestion, new BootstrapOptions { Seed = 1 }, strata);
         return new ScoreInterval(s.Mean, s.Low, s.High, perSeedPerQuestion.Count * perSeedPerQuestion[0].Count);
     }
 }
@@ -68,58 +70,62 @@ internal sealed record ConditionRun(Corpus Corpus,
 /// fork's numbers do not depend on the machine's core count or on which fine-tune ran beside it.</summary>
 internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools pools, IVerifier verifier, LabExperimentOptions options, Action<string> log)
 {
-    // Training is deterministic in (corpus, seed): a control whose corpus equals another's (the benchmark-best teacher
-    // is the winner, compression dropped nothing) reuses that result instead of training it again.
-    private readonly Dictionary<(string Corpus, int Seed), Result> _done = [];
+    // Training is deterministic in (corpus, seed, budget): a control whose corpus equals another's (the benchmark-best
+    // teacher is the winner, compression dropped nothing) reuses that result instead of training it again.
+    private readonly Dictionary<(string Corpus, int Seed, SftOptions Sft), Result> _done = [];
     private readonly Lock _logLock = new();
 
     private sealed record Result(IReadOnlyList<IReadOnlyList<GradedSample>> InDomain, IReadOnlyList<IReadOnlyList<GradedSample>> OutOfDomain,
         IReadOnlyList<double> Losses, string TrainedAs);
 
+    /// <summary>The base student on every evaluation seed, the seeds side by side on one-thread forks as the fine-tunes.</summary>
     public async Task<ConditionRun> EvaluateBaseAsync(CancellationToken ct)
     {
-        var byIn = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
-        var byOut = new List<IReadOnlyList<IReadOnlyList<GradedSample>>>();
-        foreach (int seed in options.Seeds)
-        {
-            var (inDomain, outOfDomain) = await EvaluateAsync(baseStudent, seed, ct);
-            byIn.Add(inDomain);
-            byOut.Add(outOfDomain);
-        }
-        var run = new ConditionRun(new Corpus("base", "the pretrained student before any distillation", [], 0), byIn, byOut);
+        var bySeed = new (IReadOnlyList<IReadOnlyList<GradedSample>> InDomain, IReadOnlyList<IReadOnlyList<GradedSample>> OutOfDomain)[options.Seeds.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, options.Seeds.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = ct }, async (i, token) =>
+            {
+                using var student = baseStudent.Fork(threads: 1);
+                bySeed[i] = await EvaluateAsync(student, options.Seeds[i], token);
+            });
+        var run = new ConditionRun(new Corpus("base", "the pretrained student before any distillation", [], 0), pools,
+            bySeed.Select(s => s.InDomain).ToArray(), bySeed.Select(s => s.OutOfDomain).ToArray());
         log($"base student: in-domain {run.InDomainPerSeed.SelectMany(x => x).Average():0.000}, out-of-domain {run.OutOfDomainPerSeed.SelectMany(x => x).Average():0.000}");
         return run;
     }
 
-    /// <summary>Every corpus on every seed (<paramref name="seeds"/>, else the experiment's), in corpus order.</summary>
-    public async Task<IReadOnlyList<ConditionRun>> TrainAndEvaluateAsync(IReadOnlyList<Corpus> corpora, CancellationToken ct, IReadOnlyList<int>? seeds = null)
+    /// <summary>Every corpus on every seed (<paramref name="seeds"/>, else the experiment's), in corpus order, each
+    /// fine-tuned under <paramref name="sft"/> (else the conditions' budget).</summary>
+    public async Task<IReadOnlyList<ConditionRun>> TrainAndEvaluateAsync(IReadOnlyList<Corpus> corpora, CancellationToken ct,
+        IReadOnlyList<int>? seeds = null, SftOptions? sft = null)
     {
         seeds ??= options.Seeds;
-        var jobs = corpora.SelectMany(c => seeds.Select(seed => (Key: (Fingerprint(c.Examples), seed), Corpus: c, Seed: seed)))
+        sft ??= options.Sft;
+        var jobs = corpora.SelectMany(c => seeds.Select(seed => (Key: (Fingerprint(c.Examples), seed, sft), Corpus: c, Seed: seed)))
             .Where(j => !_done.ContainsKey(j.Key)).DistinctBy(j => j.Key).ToList();
-        var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), Result>();
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, int, SftOptions), Result>();
         await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = ct },
-            async (job, token) => results[job.Key] = await TrainAndEvaluateAsync(job.Corpus, job.Seed, token));
+            async (job, token) => results[job.Key] = await TrainAndEvaluateAsync(job.Corpus, job.Seed, sft, token));
         foreach (var (key, result) in results) _done[key] = result;
 
         return corpora.Select(corpus =>
         {
             string key = Fingerprint(corpus.Examples);
-            var done = seeds.Select(seed => _done[(key, seed)]).ToList();
+            var done = seeds.Select(seed => _done[(key, seed, sft)]).ToList();
             if (done[0].TrainedAs != corpus.Name)
                 Log($"{corpus.Name}: the same {corpus.Examples.Count} samples as {done[0].TrainedAs}: its results reused");
-            return new ConditionRun(corpus, done.Select(r => r.InDomain).ToArray(), done.Select(r => r.OutOfDomain).ToArray())
+            return new ConditionRun(corpus, pools, done.Select(r => r.InDomain).ToArray(), done.Select(r => r.OutOfDomain).ToArray())
             {
                 LossCurves = done.Select((r, i) => new LossCurve(corpus.Name, seeds[i], r.Losses)).ToArray(),
             };
         }).ToList();
     }
 
-    private async Task<Result> TrainAndEvaluateAsync(Corpus corpus, int seed, CancellationToken ct)
+    private async Task<Result> TrainAndEvaluateAsync(Corpus corpus, int seed, SftOptions sft, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var student = baseStudent.Fork(threads: 1);
-        var losses = corpus.Examples.Count > 0 ? (await student.SftAsync(corpus.Examples, options.Sft with { Seed = seed }, ct)).Losses : [];
+        var losses = corpus.Examples.Count > 0 ? (await student.SftAsync(corpus.Examples, sft with { Seed = seed }, ct)).Losses : [];
         var trained = clock.Elapsed;
         var (inDomain, outOfDomain) = await EvaluateAsync(student, seed, ct);
         Log($"{corpus.Name} seed {seed}: {corpus.Examples.Count} samples, SFT {trained.TotalSeconds:0.0}s, eval {(clock.Elapsed - trained).TotalSeconds:0.0}s: " +

@@ -43,11 +43,13 @@ public static class LabExperiment
         var baseResult = await trainer.EvaluateBaseAsync(ct);
         var (accuracy, longest) = await TeacherBenchmarkAsync(run, pools, curation.Verifier, ct);
         services.Log($"longest teacher answer to an evaluation question: {longest} characters with its prompt; the student generates up to {options.Evaluation.MaxTokens}");
-        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, curation, ct);
+        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, options.SmokeSft, curation, ct);
         services.Log($"smoke test: {smoke.Winner} won; benchmark-best teacher: {smoke.BenchmarkBest}");
 
-        // The base student's pass rates, drawn in one batch (several times faster on a CPU), then the compression stage.
-        var rates = new StudentPassRates(baseStudent, curation.Verifier, CurationRun.CompressionSampling(recipe));
+        // The base student's pass rates, drawn in two batched halves side by side (several times faster on a CPU than
+        // question by question), then the compression stage.
+        var rates = new StudentPassRates(new ForkedSampler(baseStudent, parts: 2, options.Parallelism), curation.Verifier,
+            CurationRun.CompressionSampling(recipe));
         await rates.PrepareAsync(CompressionStage.Candidates(store).ToList(), recipe.Compression.K, ct);
         await CurationRun.CompressAsync(store, recipe, curation with { PassRates = rates }, ct);
         var corpora = await Conditions.BuildAsync(store, recipe, smoke.Winner, smoke.BenchmarkBest, curation, ct);

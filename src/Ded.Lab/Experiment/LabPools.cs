@@ -3,8 +3,10 @@ using Ded.Evaluation;
 
 namespace Ded.Lab.Experiment;
 
-/// <summary>The held-out evaluation sets: harder in-domain problems and the out-of-domain general families.</summary>
-internal sealed record LabPools(IReadOnlyList<EvalQuestion> InDomain, IReadOnlyList<EvalQuestion> OutOfDomain)
+/// <summary>The held-out evaluation sets: harder in-domain problems and the out-of-domain general families, with each
+/// question's family as its stratum (the pool draws the families in turn, so each holds a fixed share of the set).</summary>
+internal sealed record LabPools(IReadOnlyList<EvalQuestion> InDomain, IReadOnlyList<EvalQuestion> OutOfDomain,
+    IReadOnlyList<int> InDomainStrata, IReadOnlyList<int> OutOfDomainStrata)
 {
     /// <summary>Drawn apart from the seed pool and from the base student's pretraining (no contamination by construction).</summary>
     public static LabPools Draw(IReadOnlyList<Question> train, IReadOnlySet<string> pretraining, LabExperimentOptions options, long seed)
@@ -21,7 +23,14 @@ internal sealed record LabPools(IReadOnlyList<EvalQuestion> InDomain, IReadOnlyL
             MaxDifficulty = options.OutOfDomainMaxDifficulty, Seed = (int)(seed + 2000), Exclude = exclude,
         });
         return new LabPools(inDomain.Select(p => new EvalQuestion(LabPoolSource.ToQuestion(p, (int)(seed + 1000)), p.Question)).ToArray(),
-                            outOfDomain.Select(p => new EvalQuestion(LabPoolSource.ToQuestion(p, (int)(seed + 2000)), p.Question)).ToArray());
+                            outOfDomain.Select(p => new EvalQuestion(LabPoolSource.ToQuestion(p, (int)(seed + 2000)), p.Question)).ToArray(),
+                            Strata(inDomain, LabWorld.InDomainFamilies), Strata(outOfDomain, LabWorld.OutOfDomainFamilies));
+    }
+
+    private static int[] Strata(IReadOnlyList<LabProblem> problems, IReadOnlyList<string> families)
+    {
+        var index = families.Select((name, i) => (name, i)).ToDictionary(f => f.name, f => f.i);
+        return problems.Select(p => index[p.Family]).ToArray();
     }
 
     public IReadOnlyList<EvalQuestion> All => [.. InDomain, .. OutOfDomain];

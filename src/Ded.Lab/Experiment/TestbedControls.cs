@@ -32,15 +32,15 @@ internal static class TestbedControls
     /// <summary>Both controls and the power; one seed has no power to judge them.</summary>
     public static Testbed Judge(ConditionRun ded, ConditionRun negative, ConditionRun baseStudent, IReadOnlyList<ConditionRun> conditions)
     {
-        var positive = ClaimJudge.Difference(ded.InDomainPerSeed, baseStudent.InDomainPerSeed, seed: 1);
-        var wrong = ClaimJudge.Difference(negative.InDomainPerSeed, ded.InDomainPerSeed, seed: 1);
+        var positive = ClaimJudge.Difference(ded, baseStudent);
+        var wrong = ClaimJudge.Difference(negative, ded);
         ControlCheck[] controls =
         [
             new("positive", $"{ded.Corpus.Name} − base student, in-domain avg@k: above zero", Interval(positive), positive.Low > 0),
             new("negative", $"{NegativeName} − {ded.Corpus.Name}, in-domain avg@k: below zero", Interval(wrong), wrong.High < 0),
         ];
         var halfWidths = conditions.Where(c => c != ded)
-            .Select(c => ClaimJudge.Difference(ded.InDomainPerSeed, c.InDomainPerSeed, seed: 1))
+            .Select(c => ClaimJudge.Difference(ded, c))
             .Select(d => (d.High - d.Low) / 2).Order().ToArray();
         double resolvable = halfWidths.Length == 0 ? double.NaN : halfWidths[halfWidths.Length / 2];
         int seeds = ded.InDomain.Count, questions = ded.InDomainPerSeed[0].Count;

@@ -120,6 +120,26 @@ public class StatisticsTests
     }
 
     [Fact]
+    public void BootstrapOverSeedsAndQuestions_WithStrata_RedrawsWithinEach()
+    {
+        // Two families of four questions, one always right, one always wrong: drawn a fixed four per family, every
+        // stratified resample holds four of each, so the mean cannot move; unstratified, the share of each family varies.
+        IReadOnlyList<double>[] scores = [[1, 1, 1, 1, 0, 0, 0, 0]];
+        int[] families = [0, 0, 0, 0, 1, 1, 1, 1];
+        Assert.Equal(new Score(0.5, 0.5, 0.5, 1), Statistics.BootstrapOverSeedsAndQuestions(scores, strata: families));
+        var plain = Statistics.BootstrapOverSeedsAndQuestions(scores);
+        Assert.True(plain.Low < 0.3 && plain.High > 0.7, $"unstratified [{plain.Low}, {plain.High}]");
+
+        // Within a stratum the spread stays: family 0 mixed, family 1 constant.
+        IReadOnlyList<double>[] mixed = [[1, 0, 1, 0, 0, 0, 0, 0]];
+        var within = Statistics.BootstrapOverSeedsAndQuestions(mixed, strata: families);
+        Assert.True(within.Low < 0.25 && within.High > 0.25, $"stratified [{within.Low}, {within.High}]");
+        Assert.True(within.Low >= 0 && within.High <= 0.5, "family 1 adds nothing, family 0 at most half the set");
+
+        Assert.Throws<ArgumentException>(() => Statistics.BootstrapOverSeedsAndQuestions(scores, strata: [0, 1]));
+    }
+
+    [Fact]
     public void TInterval_UsesStudentsT()
     {
         // mean 2, sd 1, n 3: half-width t(.975, 2) / sqrt(3) = 4.3027 / 1.73205 = 2.48417.
