@@ -70,9 +70,9 @@ internal sealed record ConditionRun(Corpus Corpus, LabPools Pools,
 /// fork's numbers do not depend on the machine's core count or on which fine-tune ran beside it.</summary>
 internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools pools, IVerifier verifier, LabExperimentOptions options, Action<string> log)
 {
-    // Training is deterministic in (corpus, seed, budget): a control whose corpus equals another's (the benchmark-best
-    // teacher is the winner, compression dropped nothing) reuses that result instead of training it again.
-    private readonly Dictionary<(string Corpus, int Seed, SftOptions Sft), Result> _done = [];
+    // Training is deterministic in (corpus, seed): a control whose corpus equals another's (the benchmark-best teacher
+    // is the winner, compression dropped nothing) reuses that result instead of training it again.
+    private readonly Dictionary<(string Corpus, int Seed), Result> _done = [];
     private readonly Lock _logLock = new();
 
     private sealed record Result(IReadOnlyList<IReadOnlyList<GradedSample>> InDomain, IReadOnlyList<IReadOnlyList<GradedSample>> OutOfDomain,
@@ -94,24 +94,21 @@ internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools p
         return run;
     }
 
-    /// <summary>Every corpus on every seed (<paramref name="seeds"/>, else the experiment's), in corpus order, each
-    /// fine-tuned under <paramref name="sft"/> (else the conditions' budget).</summary>
-    public async Task<IReadOnlyList<ConditionRun>> TrainAndEvaluateAsync(IReadOnlyList<Corpus> corpora, CancellationToken ct,
-        IReadOnlyList<int>? seeds = null, SftOptions? sft = null)
+    /// <summary>Every corpus on every seed (<paramref name="seeds"/>, else the experiment's), in corpus order.</summary>
+    public async Task<IReadOnlyList<ConditionRun>> TrainAndEvaluateAsync(IReadOnlyList<Corpus> corpora, CancellationToken ct, IReadOnlyList<int>? seeds = null)
     {
         seeds ??= options.Seeds;
-        sft ??= options.Sft;
-        var jobs = corpora.SelectMany(c => seeds.Select(seed => (Key: (Fingerprint(c.Examples), seed, sft), Corpus: c, Seed: seed)))
+        var jobs = corpora.SelectMany(c => seeds.Select(seed => (Key: (Fingerprint(c.Examples), seed), Corpus: c, Seed: seed)))
             .Where(j => !_done.ContainsKey(j.Key)).DistinctBy(j => j.Key).ToList();
-        var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, int, SftOptions), Result>();
+        var results = new System.Collections.Concurrent.ConcurrentDictionary<(string, int), Result>();
         await Parallel.ForEachAsync(jobs, new ParallelOptions { MaxDegreeOfParallelism = options.Parallelism, CancellationToken = ct },
-            async (job, token) => results[job.Key] = await TrainAndEvaluateAsync(job.Corpus, job.Seed, sft, token));
+            async (job, token) => results[job.Key] = await TrainAndEvaluateAsync(job.Corpus, job.Seed, token));
         foreach (var (key, result) in results) _done[key] = result;
 
         return corpora.Select(corpus =>
         {
             string key = Fingerprint(corpus.Examples);
-            var done = seeds.Select(seed => _done[(key, seed, sft)]).ToList();
+            var done = seeds.Select(seed => _done[(key, seed)]).ToList();
             if (done[0].TrainedAs != corpus.Name)
                 Log($"{corpus.Name}: the same {corpus.Examples.Count} samples as {done[0].TrainedAs}: its results reused");
             return new ConditionRun(corpus, pools, done.Select(r => r.InDomain).ToArray(), done.Select(r => r.OutOfDomain).ToArray())
@@ -121,11 +118,11 @@ internal sealed class ConditionTrainer(ITrainableStudent baseStudent, LabPools p
         }).ToList();
     }
 
-    private async Task<Result> TrainAndEvaluateAsync(Corpus corpus, int seed, SftOptions sft, CancellationToken ct)
+    private async Task<Result> TrainAndEvaluateAsync(Corpus corpus, int seed, CancellationToken ct)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var student = baseStudent.Fork(threads: 1);
-        var losses = corpus.Examples.Count > 0 ? (await student.SftAsync(corpus.Examples, sft with { Seed = seed }, ct)).Losses : [];
+        var losses = corpus.Examples.Count > 0 ? (await student.SftAsync(corpus.Examples, options.Sft with { Seed = seed }, ct)).Losses : [];
         var trained = clock.Elapsed;
         var (inDomain, outOfDomain) = await EvaluateAsync(student, seed, ct);
         Log($"{corpus.Name} seed {seed}: {corpus.Examples.Count} samples, SFT {trained.TotalSeconds:0.0}s, eval {(clock.Elapsed - trained).TotalSeconds:0.0}s: " +

@@ -43,7 +43,7 @@ public static class LabExperiment
         var baseResult = await trainer.EvaluateBaseAsync(ct);
         var (accuracy, longest) = await TeacherBenchmarkAsync(run, pools, curation.Verifier, ct);
         services.Log($"longest teacher answer to an evaluation question: {longest} characters with its prompt; the student generates up to {options.Evaluation.MaxTokens}");
-        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, options.SmokeSft, curation, ct);
+        var smoke = await TeacherSmokeTest.RunAsync(store, run, baseStudent, trainer, accuracy, options.Seeds, curation, ct);
         services.Log($"smoke test: {smoke.Winner} won; benchmark-best teacher: {smoke.BenchmarkBest}");
 
         // The base student's pass rates, drawn in two batched halves side by side (several times faster on a CPU than

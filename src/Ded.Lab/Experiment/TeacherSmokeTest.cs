@@ -22,7 +22,7 @@ internal static class TeacherSmokeTest
     /// <remarks>Each teacher's corpus is a selection in the store (`smoke:NAME`: sample 0 of every question, unfiltered),
     /// made through <see cref="CurationRun.SelectAsync"/> like every other corpus, so `ded show` traces it.</remarks>
     public static async Task<SmokeOutcome> RunAsync(RunStore store, PreparedRun run, IStudentScorer baseStudent, ConditionTrainer trainer,
-        IReadOnlyDictionary<string, double> accuracy, IReadOnlyList<int> seeds, SftOptions sft, CurationServices services, CancellationToken ct)
+        IReadOnlyDictionary<string, double> accuracy, IReadOnlyList<int> seeds, CurationServices services, CancellationToken ct)
     {
         var corpora = new List<Corpus>();
         foreach (var teacher in run.Teachers.Select(t => t.Spec.Name))
@@ -35,7 +35,7 @@ internal static class TeacherSmokeTest
             await CurationRun.SelectAsync(store, selection, services, ct);
             corpora.Add(Corpus.Selected(store, selection.Key, selection.Key, $"one answer per question from {teacher}, unfiltered"));
         }
-        var students = await trainer.TrainAndEvaluateAsync(corpora, ct, [seeds[0]], sft); // one run per teacher, as the paper
+        var students = await trainer.TrainAndEvaluateAsync(corpora, ct, [seeds[0]]); // one run per teacher, as the paper
         var rows = new List<(string Teacher, ConditionRun Student, double Length, double Entropy, double Loss, double Rsr, IReadOnlyList<TokenScores> Scores)>();
         foreach (var (teacher, student) in run.Teachers.Select(t => t.Spec.Name).Zip(students))
         {

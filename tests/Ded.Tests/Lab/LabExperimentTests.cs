@@ -24,8 +24,7 @@ public class LabExperimentTests
     private static readonly LabExperimentOptions Tiny = new()
     {
         Seeds = [1, 2], EvalInDomainQuestions = 6, EvalOutOfDomainQuestions = 3,
-        Sft = new SftOptions { Steps = 3, BatchSize = 2 },
-        SmokeSft = new SftOptions { Steps = 2, BatchSize = 2 },
+        Sft = new SftOptions { Steps = 2, BatchSize = 2 },
         Evaluation = new EvalOptions { Samples = 2, MaxTokens = 24, Seed = 1 },
     };
 
@@ -84,7 +83,7 @@ public class LabExperimentTests
             Assert.All(metrics.Claims, c => Assert.StartsWith("untestable: ", c.Measured));
             // One loss curve per fine-tune: 8 smoke students, then every condition on each seed.
             Assert.Equal(8 + 8 * 2, metrics.LossCurves.Count);
-            Assert.All(metrics.LossCurves, c => Assert.Equal(c.Corpus.StartsWith("smoke:", StringComparison.Ordinal) ? Tiny.SmokeSft.Steps : Tiny.Sft.Steps, c.Losses.Count));
+            Assert.All(metrics.LossCurves, c => Assert.Equal(Tiny.Sft.Steps, c.Losses.Count));
             // Every question with a correct, well-formed answer got a pass rate from the student.
             var passed = store.PassedAllFilters();
             Assert.Equal(store.Trajectories().Where(t => passed.Contains(t.Id)).Select(t => t.QuestionId).Distinct().Order(),
